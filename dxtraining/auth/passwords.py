@@ -1,0 +1,35 @@
+"""Password hashing with argon2id."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+_default = PasswordHasher()
+# Tests hash hundreds of passwords; the production parameters would make the suite slow for no gain.
+_fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+# Verifying against this when the account does not exist keeps unknown and known emails equally slow.
+_DUMMY_HASH = _default.hash("not-a-real-password")
+
+MIN_LENGTH = 10
+
+
+def _hasher() -> PasswordHasher:
+    return _fast if current_app.config.get("PASSWORD_HASH_FAST") else _default
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; the time taken does not reveal whether a hash existed."""
+    try:
+        return _hasher().verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)

@@ -1,0 +1,120 @@
+"""Demo data for `make run`: staff of every municipality with sign-ins printed on the console.
+
+Idempotent: people are looked up by email, so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from .auth.services import set_password
+from .courses.report_data import DEMO_DEPARTMENTS
+from .extensions import db
+from .people.models import Municipality, Person, Rank
+from .people.services import create_person, municipalities
+
+DEMO_PASSWORD = "dx-demo-2026"
+
+FAMILY = [
+    ("佐藤", "さとう"),
+    ("鈴木", "すずき"),
+    ("高橋", "たかはし"),
+    ("田中", "たなか"),
+    ("伊藤", "いとう"),
+    ("渡辺", "わたなべ"),
+    ("山本", "やまもと"),
+    ("中村", "なかむら"),
+    ("小林", "こばやし"),
+    ("加藤", "かとう"),
+    ("吉田", "よしだ"),
+    ("山田", "やまだ"),
+]
+GIVEN = [
+    ("大輔", "だいすけ"),
+    ("美咲", "みさき"),
+    ("翔太", "しょうた"),
+    ("陽子", "ようこ"),
+    ("健一", "けんいち"),
+    ("彩", "あや"),
+    ("拓也", "たくや"),
+    ("真由美", "まゆみ"),
+    ("直樹", "なおき"),
+    ("恵", "めぐみ"),
+    ("亮", "りょう"),
+    ("優子", "ゆうこ"),
+]
+# Extra staff per municipality, so seats, quotas and waiting lists have people to fill them.
+EXTRA_STAFF = 8
+STAFF_RANKS = ("staff", "senior_staff", "unit_chief", "assistant_chief", "section_chief", "director")
+
+
+@dataclass
+class DemoSignIn:
+    role: str
+    municipality: str
+    email: str
+    name: str
+
+
+def _name(index: int) -> tuple[str, str]:
+    family, family_kana = FAMILY[index % len(FAMILY)]
+    given, given_kana = GIVEN[(index // len(FAMILY) + index * 5) % len(GIVEN)]
+    return f"{family} {given}", f"{family_kana} {given_kana}"
+
+
+def _ensure(email: str, municipality: Municipality, index: int, rank: Rank, department: str, **roles) -> Person:
+    person = db.session.scalar(select(Person).where(Person.email == email))
+    if person is None:
+        name, kana = _name(index)
+        person = create_person(
+            email=email,
+            name=name,
+            name_kana=kana,
+            municipality=municipality,
+            department=department,
+            rank=rank,
+            confirmed=True,
+            **roles,
+        )
+        set_password(person, DEMO_PASSWORD)
+    return person
+
+
+def load_demo() -> list[DemoSignIn]:
+    """Create the demo staff if missing and return the sign-ins to show."""
+    ranks = {r.code: r for r in db.session.scalars(select(Rank))}
+    sign_ins: list[DemoSignIn] = []
+    for m_index, municipality in enumerate(municipalities()):
+        domain = municipality.domains[0].domain
+        departments = DEMO_DEPARTMENTS.get(municipality.code, ["総務部 人事課"])
+        base = m_index * 11
+        employee = _ensure(f"employee@{domain}", municipality, base, ranks["senior_staff"], departments[-1])
+        coordinator = _ensure(
+            f"coordinator@{domain}", municipality, base + 1, ranks["unit_chief"], departments[0], is_coordinator=True
+        )
+        sign_ins += [
+            DemoSignIn("employee", municipality.name, employee.email, employee.name),
+            DemoSignIn("coordinator", municipality.name, coordinator.email, coordinator.name),
+        ]
+        for i in range(EXTRA_STAFF):
+            _ensure(
+                f"staff{i + 1:02d}@{domain}",
+                municipality,
+                base + 2 + i,
+                ranks[STAFF_RANKS[i % len(STAFF_RANKS)]],
+                departments[i % len(departments)],
+            )
+        if municipality.code == "112224":  # 越谷市 総合政策部 政策課 runs the secretariat
+            secretariat = _ensure(
+                f"secretariat@{domain}",
+                municipality,
+                base + 10,
+                ranks["unit_chief"],
+                "総合政策部 政策課",
+                is_secretariat=True,
+            )
+            sign_ins.append(DemoSignIn("secretariat", municipality.name, secretariat.email, secretariat.name))
+    db.session.commit()
+    return sign_ins

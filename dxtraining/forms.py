@@ -1,0 +1,28 @@
+"""Pieces shared by the forms of every area."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
+
+
+def clean_text(value: str | None) -> str | None:
+    """Strip surrounding spaces and normalise to NFC (keeps full-width Japanese as typed)."""
+    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
+
+
+class NoControlCharacters:
+    """Refuse control characters (tabs and line breaks are allowed only where `multiline`)."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.allowed = {"\n", "\r", "\t"} if multiline else set()
+
+    def __call__(self, form, field) -> None:
+        data = field.data if isinstance(field.data, str) else ""
+        if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in self.allowed for ch in data):
+            raise ValidationError(_l("使用できない制御文字が含まれています。"))
+
+
+STRIP = [clean_text]

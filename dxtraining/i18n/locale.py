@@ -1,0 +1,20 @@
+"""Which language a request speaks: the signed-in person's choice, else the visitor's switch, else Japanese."""
+
+from __future__ import annotations
+
+from flask import current_app, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    """'ja' or 'en' for the current request."""
+    return str(get_locale() or "ja")

@@ -1,0 +1,1 @@
+"""Municipalities, ranks and staff: profiles, staff lists and CSV import."""
