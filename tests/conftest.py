@@ -52,7 +52,9 @@ def _app(database_uri):
         db.drop_all()
         db.create_all()
         enable_wal(db.engine)
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def clean_database() -> None:
@@ -192,3 +194,20 @@ def links_age(delta: timedelta):
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
+
+
+def _compile_catalogs() -> None:
+    """Tests read the English catalog: build any .mo older than its .po (`make` does the same)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in Path("dxtraining/translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+
+
+_compile_catalogs()
