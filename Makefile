@@ -18,7 +18,7 @@ install: $(BIN)/.installed
 
 # Compiled catalogs are built, never committed.
 translations: install
-	$(BIN)/pybabel compile -q -d dxtraining/translations
+	$(BIN)/pybabel compile -d dxtraining/translations
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o dxtraining/translations/messages.pot --no-location --sort-output .

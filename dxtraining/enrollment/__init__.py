@@ -1,0 +1,1 @@
+"""Applications, seats, quotas and the waiting list."""

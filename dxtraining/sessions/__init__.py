@@ -1,0 +1,1 @@
+"""Sessions of a course: dated days, format and venue, seats per municipality, agenda and instructors."""

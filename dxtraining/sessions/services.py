@@ -1,0 +1,397 @@
+"""Scheduling rules: what makes a session valid, format switches, next year's copy, and the agenda."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import jpholiday
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..audit.services import record
+from ..courses.models import Course, CurriculumModule, SessionFormat
+from ..database import utcnow
+from ..extensions import db
+from ..i18n.dates import TOKYO
+from ..notifications.services import notify
+from ..people.models import Municipality, Person
+from .models import (
+    AgendaBlock,
+    CriterionAssessment,
+    FormatChange,
+    Instructor,
+    InstructorCriterion,
+    SessionDay,
+    SessionQuota,
+    TrainingSession,
+)
+
+
+class ValidationFailed(Exception):
+    """Field name → message for each problem; nothing was saved."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class DayPlan:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass
+class SessionPlan:
+    """Everything the secretariat sets on a session; checked as a whole before anything is written."""
+
+    title: str
+    format: SessionFormat
+    days: list[DayPlan]
+    capacity: int
+    quotas: dict[int, int]  # municipality id → seats
+    applications_open_at: datetime
+    applications_close_at: datetime
+    cancellation_deadline: datetime
+    release_at: datetime
+    venue_name: str = ""
+    venue_address: str = ""
+    venue_room: str = ""
+    access_notes: str = ""
+    online_platform: str = ""
+    online_url: str = ""
+    enrollment_mode: str = "first_come"
+    warnings: list[str] = field(default_factory=list)
+
+
+def valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and " " not in url
+
+
+def check_plan(plan: SessionPlan) -> list[str]:
+    """Raise ValidationFailed listing every problem; return warnings (weekends, public holidays)."""
+    errors: dict[str, str] = {}
+    if not plan.days:
+        errors["days"] = _("開催日を1日以上入力してください。")
+    for index, day in enumerate(plan.days):
+        if day.ends_at <= day.starts_at:
+            errors[f"days-{index}-ends_at"] = _("終了時刻は開始時刻より後にしてください。")
+    ordered = sorted(plan.days, key=lambda d: d.starts_at)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later.starts_at < earlier.ends_at:
+            errors["days"] = _("開催日の時間が重なっています。")
+    if plan.capacity < 1:
+        errors["capacity"] = _("定員は1以上にしてください。")
+    if any(seats < 0 for seats in plan.quotas.values()):
+        errors["quotas"] = _("各市町の枠は0以上にしてください。")
+    elif sum(plan.quotas.values()) > plan.capacity:
+        errors["quotas"] = _(
+            "各市町の枠の合計（%(sum)d人）が定員（%(cap)d人）を超えています。",
+            sum=sum(plan.quotas.values()),
+            cap=plan.capacity,
+        )
+    if plan.applications_close_at <= plan.applications_open_at:
+        errors["applications_close_at"] = _("申込締切は申込開始より後にしてください。")
+    if ordered:
+        first_start = ordered[0].starts_at
+        if plan.applications_close_at > first_start:
+            errors["applications_close_at"] = _("申込締切は開催日より前にしてください。")
+        if plan.cancellation_deadline > first_start:
+            errors["cancellation_deadline"] = _("キャンセル期限は開催日より前にしてください。")
+        if plan.release_at > first_start:
+            errors["release_at"] = _("枠の開放日は開催日より前にしてください。")
+    if plan.format in (SessionFormat.online, SessionFormat.hybrid):
+        if not valid_url(plan.online_url):
+            errors["online_url"] = _("オンライン会議のURLを https:// から始まる形で入力してください。")
+    if plan.format in (SessionFormat.in_person, SessionFormat.hybrid) and not plan.venue_name:
+        errors["venue_name"] = _("集合形式では会場名を入力してください。")
+    if errors:
+        raise ValidationFailed(errors)
+    return day_warnings([d.starts_at for d in ordered])
+
+
+def day_warnings(starts: list[datetime]) -> list[str]:
+    """Warnings, not refusals: days on a weekend or a Japanese public holiday."""
+    warnings = []
+    for start in starts:
+        day: date = start.astimezone(TOKYO).date()
+        holiday = jpholiday.is_holiday_name(day)
+        if holiday:
+            warnings.append(_("%(day)sは祝日（%(name)s）です。", day=day.isoformat(), name=holiday))
+        elif day.weekday() >= 5:
+            warnings.append(_("%(day)sは土曜日または日曜日です。", day=day.isoformat()))
+    return warnings
+
+
+_SCHEDULE_FIELDS = ("format", "venue_name", "venue_address", "venue_room", "online_platform", "online_url")
+
+
+def save_session(course: Course, plan: SessionPlan, session: TrainingSession | None = None) -> TrainingSession:
+    """Create or update a session from a checked plan. A change of date, time, place or format raises the
+    revision, so calendars update the entry in place. The caller commits."""
+    plan.warnings = check_plan(plan)
+    creating = session is None
+    if session is None:
+        session = TrainingSession(course_id=course.id, revision=0)
+        db.session.add(session)
+    before_schedule = None if creating else _schedule_snapshot(session)
+    for name in (
+        "title", "format", "venue_name", "venue_address", "venue_room", "access_notes", "online_platform",
+        "online_url", "capacity", "applications_open_at", "applications_close_at", "cancellation_deadline",
+        "release_at", "enrollment_mode",
+    ):
+        setattr(session, name, getattr(plan, name))
+    session.days = [SessionDay(starts_at=d.starts_at, ends_at=d.ends_at) for d in plan.days] if creating else (
+        _update_days(session, plan.days)
+    )
+    existing = {q.municipality_id: q for q in session.quotas}
+    for municipality_id, seats in plan.quotas.items():
+        if municipality_id in existing:
+            existing[municipality_id].seats = seats
+        else:
+            session.quotas.append(SessionQuota(municipality_id=municipality_id, seats=seats))
+    db.session.flush()
+    if not creating and _schedule_snapshot(session) != before_schedule:
+        session.revision += 1
+    record("session.created" if creating else "session.updated", session, after={"title": session.title})
+    return session
+
+
+def _update_days(session: TrainingSession, days: list[DayPlan]) -> list[SessionDay]:
+    # Keep existing day rows (their agenda blocks) where possible, matched by order.
+    kept = list(session.days)
+    result = []
+    for index, plan in enumerate(sorted(days, key=lambda d: d.starts_at)):
+        day = kept[index] if index < len(kept) else SessionDay()
+        day.starts_at, day.ends_at = plan.starts_at, plan.ends_at
+        result.append(day)
+    return result
+
+
+def _schedule_snapshot(session: TrainingSession) -> tuple:
+    return (
+        tuple(getattr(session, f) for f in _SCHEDULE_FIELDS),
+        tuple((d.starts_at, d.ends_at) for d in session.days),
+    )
+
+
+def affected_people(session: TrainingSession) -> list[Person]:
+    """Everyone confirmed or waiting for a session: they are told of every change."""
+    from ..enrollment.models import Enrollment, EnrollmentStatus
+
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(Enrollment, Enrollment.person_id == Person.id)
+            .where(
+                Enrollment.session_id == session.id,
+                Enrollment.status.in_([EnrollmentStatus.confirmed, EnrollmentStatus.waiting]),
+            )
+            .order_by(Person.id)
+        )
+    )
+
+
+def switch_format(
+    session: TrainingSession, new_format: SessionFormat, reason: str, actor: Person | None, online_url: str = "",
+    online_platform: str = "",
+) -> FormatChange:
+    """Switch between in person, online and hybrid. Records the reason, raises the revision and tells
+    everyone confirmed or waiting. The caller commits."""
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = _("切り替えの理由を入力してください。")
+    if new_format == session.format:
+        errors["format"] = _("現在と同じ形式です。")
+    url = online_url or session.online_url
+    if new_format in (SessionFormat.online, SessionFormat.hybrid) and not valid_url(url):
+        errors["online_url"] = _("オンライン会議のURLを https:// から始まる形で入力してください。")
+    if new_format in (SessionFormat.in_person, SessionFormat.hybrid) and not session.venue_name:
+        errors["format"] = _("会場が未設定のため集合形式にできません。先に会場を登録してください。")
+    if errors:
+        raise ValidationFailed(errors)
+    change = FormatChange(
+        session_id=session.id, from_format=session.format, to_format=new_format, reason=reason.strip(),
+        actor_id=actor.id if actor else None, at=utcnow(),
+    )
+    db.session.add(change)
+    session.format = new_format
+    session.online_url = url
+    if online_platform:
+        session.online_platform = online_platform
+    session.revision += 1
+    record(
+        "session.format_switched", session, before={"format": change.from_format}, after={"format": new_format},
+        reason=change.reason,
+    )
+    for person in affected_people(session):
+        notify(person, "session_format_changed", {"session": session, "change": change})
+    return change
+
+
+def copy_for_next_year(session: TrainingSession, title: str) -> TrainingSession:
+    """A new session 52 weeks later (same weekday), with days, quotas and agenda; no applicants.
+    The caller commits."""
+    shift = timedelta(weeks=52)
+    copy = TrainingSession(
+        course_id=session.course_id, title=title, revision=0,
+        **{name: getattr(session, name) for name in (
+            "format", "venue_name", "venue_address", "venue_room", "access_notes", "online_platform",
+            "online_url", "capacity", "enrollment_mode",
+        )},
+        applications_open_at=session.applications_open_at + shift,
+        applications_close_at=session.applications_close_at + shift,
+        cancellation_deadline=session.cancellation_deadline + shift,
+        release_at=session.release_at + shift,
+    )
+    for day in session.days:
+        new_day = SessionDay(starts_at=day.starts_at + shift, ends_at=day.ends_at + shift)
+        for block in day.blocks:
+            new_day.blocks.append(AgendaBlock(
+                starts_at=block.starts_at + shift, ends_at=block.ends_at + shift, title=block.title,
+                instructor_id=block.instructor_id, unqualified_reason=block.unqualified_reason,
+                modules=list(block.modules),
+            ))
+        copy.days.append(new_day)
+    copy.quotas = [SessionQuota(municipality_id=q.municipality_id, seats=q.seats) for q in session.quotas]
+    db.session.add(copy)
+    db.session.flush()
+    record("session.copied", copy, before={"from_session": session.id}, after={"title": title})
+    return copy
+
+
+def cancel_session(session: TrainingSession, reason: str) -> None:
+    """Cancel a session; everyone confirmed or waiting is told. The caller commits."""
+    if not reason.strip():
+        raise ValidationFailed({"reason": _("中止の理由を入力してください。")})
+    session.cancelled_at = utcnow()
+    session.cancel_reason = reason.strip()
+    session.revision += 1
+    record("session.cancelled", session, reason=session.cancel_reason)
+    for person in affected_people(session):
+        notify(person, "session_cancelled", {"session": session})
+
+
+# Instructors ---------------------------------------------------------------------------------
+
+
+def criteria_of(course: Course) -> list[InstructorCriterion]:
+    return list(
+        db.session.scalars(
+            select(InstructorCriterion)
+            .where(InstructorCriterion.course_id == course.id)
+            .order_by(InstructorCriterion.position)
+        )
+    )
+
+
+def unmet_criteria(instructor: Instructor, course: Course) -> list[InstructorCriterion]:
+    """The course's criteria this instructor has not been found to meet."""
+    met = {a.criterion_id for a in instructor.assessments if a.met}
+    return [c for c in criteria_of(course) if c.id not in met]
+
+
+def assess(instructor: Instructor, criterion: InstructorCriterion, met: bool, evidence: str, reviewer: Person):
+    """Record a reviewer's decision on one criterion (replacing an earlier one). The caller commits."""
+    assessment = next((a for a in instructor.assessments if a.criterion_id == criterion.id), None)
+    before = {"met": assessment.met, "evidence": assessment.evidence} if assessment else {}
+    if assessment is None:
+        assessment = CriterionAssessment(criterion_id=criterion.id)
+        instructor.assessments.append(assessment)
+    assessment.met, assessment.evidence = met, evidence
+    assessment.reviewer_id, assessment.reviewed_at = reviewer.id, utcnow()
+    record("instructor.assessed", instructor, before=before, after={"criterion": criterion.code, "met": met,
+                                                                     "evidence": evidence})
+
+
+@dataclass
+class BlockPlan:
+    day: SessionDay
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    modules: list[CurriculumModule]
+    instructor: Instructor | None = None
+    unqualified_reason: str = ""
+
+
+def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
+    """Add a timed block to a day: inside the day's hours, overlapping no other block, and taught by an
+    instructor who meets every criterion unless a written reason is given. The caller commits."""
+    errors: dict[str, str] = {}
+    day = plan.day
+    if plan.ends_at <= plan.starts_at:
+        errors["ends_at"] = _("終了時刻は開始時刻より後にしてください。")
+    elif plan.starts_at < day.starts_at or plan.ends_at > day.ends_at:
+        errors["starts_at"] = _("時間割は開催時間（%(s)s～%(e)s）の中に収めてください。",
+                                s=day.starts_at.astimezone(TOKYO).strftime("%H:%M"),
+                                e=day.ends_at.astimezone(TOKYO).strftime("%H:%M"))
+    else:
+        for other in day.blocks:
+            if plan.starts_at < other.ends_at and other.starts_at < plan.ends_at:
+                errors["starts_at"] = _("「%(title)s」と時間が重なっています。", title=other.title)
+                break
+    if any(m.course_id != course.id for m in plan.modules):
+        errors["modules"] = _("この研修のカリキュラムではない項目が含まれています。")
+    reason = plan.unqualified_reason.strip()
+    unmet = unmet_criteria(plan.instructor, course) if plan.instructor else []
+    if unmet and not reason:
+        errors["instructor_id"] = _(
+            "この講師は選定基準（%(list)s）を満たしていません。割り当てる場合は理由を入力してください。",
+            list="、".join(c.title for c in unmet),
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    block = AgendaBlock(
+        starts_at=plan.starts_at, ends_at=plan.ends_at, title=plan.title, instructor=plan.instructor,
+        unqualified_reason=reason if unmet else "", modules=plan.modules,
+    )
+    day.blocks.append(block)
+    db.session.flush()
+    record(
+        "agenda.block_added", block,
+        after={"title": plan.title, "instructor": plan.instructor.name if plan.instructor else None,
+               "unmet_criteria": [c.code for c in unmet]},
+        reason=reason if unmet else "",
+    )
+    return block
+
+
+def uncovered_modules(course: Course) -> set[int]:
+    """Ids of the course's leaf-or-branch modules no session's agenda covers yet."""
+    from .models import agenda_block_module
+
+    covered = set(
+        db.session.scalars(
+            select(agenda_block_module.c.module_id)
+            .join(AgendaBlock, AgendaBlock.id == agenda_block_module.c.block_id)
+            .join(SessionDay, SessionDay.id == AgendaBlock.day_id)
+            .join(TrainingSession, TrainingSession.id == SessionDay.session_id)
+            .where(TrainingSession.course_id == course.id, TrainingSession.cancelled_at.is_(None))
+        )
+    )
+    all_ids = set(db.session.scalars(select(CurriculumModule.id).where(CurriculumModule.course_id == course.id)))
+    return all_ids - covered
+
+
+def load_session(session_id: int) -> TrainingSession | None:
+    """A session with its days, blocks, instructors, modules and quotas, in a fixed number of queries."""
+    return db.session.scalar(
+        select(TrainingSession)
+        .where(TrainingSession.id == session_id)
+        .options(
+            selectinload(TrainingSession.days).selectinload(SessionDay.blocks).selectinload(AgendaBlock.modules),
+            selectinload(TrainingSession.days).selectinload(SessionDay.blocks).selectinload(AgendaBlock.instructor),
+            selectinload(TrainingSession.quotas).selectinload(SessionQuota.municipality),
+            selectinload(TrainingSession.format_changes),
+        )
+    )
+
+
+def default_quotas(course: Course) -> dict[int, int]:
+    """Every municipality gets the course's default seats (各市町5人程度)."""
+    return {m_id: course.default_quota for m_id in db.session.scalars(select(Municipality.id))}

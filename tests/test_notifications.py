@@ -1,0 +1,80 @@
+"""The outbox: a message exists only if its change committed, and is delivered even if the mail
+server was down when it was written."""
+
+from __future__ import annotations
+
+import email
+import socket
+
+from dxtraining.extensions import db
+from dxtraining.notifications.models import Message, MessageStatus
+from dxtraining.notifications.services import deliver_due, notify
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_rolled_back_change_leaves_no_message(app, make_person):
+    person = make_person()
+    notify(person, "password_reset", {"link": "http://localhost/reset/x"})
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(Message.id))) == 0
+
+
+def test_messages_are_rendered_in_the_recipients_language(app, make_person):
+    japanese = make_person(locale="ja")
+    english = make_person(locale="en")
+    ja = notify(japanese, "password_reset", {"link": "http://localhost/r"})
+    en = notify(english, "password_reset", {"link": "http://localhost/r"})
+    db.session.commit()
+    assert ja.subject == "【DX研修】パスワードの再設定"
+    assert en.subject.startswith("[DX training]")
+    assert "http://localhost/r" in en.body_text and "<p>" in en.body_html
+
+
+def test_development_delivery_writes_eml_files_a_mail_client_opens(app, make_person, tmp_path):
+    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path)
+    person = make_person(name="草加 太郎")
+    notify(person, "password_reset", {"link": "http://localhost/r"})
+    db.session.commit()
+    assert deliver_due() == (1, 0)
+    [eml] = tmp_path.glob("*.eml")
+    parsed = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert str(parsed["Subject"]) == "【DX研修】パスワードの再設定"
+    assert "草加 太郎様" in parsed.get_body(("plain",)).get_content()
+    assert db.session.scalar(db.select(Message.status)) == MessageStatus.sent
+
+
+def test_a_refusing_mail_server_leaves_the_message_queued_for_later(app, make_person):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_STARTTLS=False)
+    notify(make_person(), "password_reset", {"link": "http://localhost/r"})
+    db.session.commit()
+    assert deliver_due() == (0, 1)
+    message = db.session.scalar(db.select(Message))
+    assert message.status == MessageStatus.queued and message.attempts == 1
+    assert "ConnectionRefused" in message.last_error
+    assert deliver_due() == (0, 0)  # backing off: not due yet
+
+
+def test_after_the_last_attempt_a_message_is_marked_failed(app, make_person):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_STARTTLS=False, MAIL_MAX_ATTEMPTS=1)
+    notify(make_person(), "password_reset", {"link": "http://localhost/r"})
+    db.session.commit()
+    deliver_due()
+    assert db.session.scalar(db.select(Message.status)) == MessageStatus.failed
+
+
+def test_secretariat_sees_failed_mail_and_retries_it(app, make_person, client_for):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_STARTTLS=False, MAIL_MAX_ATTEMPTS=1)
+    notify(make_person(), "password_reset", {"link": "http://localhost/r"})
+    db.session.commit()
+    deliver_due()
+    message_id = db.session.scalar(db.select(Message.id))
+    user = client_for(make_person(secretariat=True))
+    assert "送信失敗" in user.get("/admin/messages").get_data(as_text=True)
+    assert user.post(f"/admin/messages/{message_id}/retry").status_code == 302
+    db.session.rollback()
+    assert db.session.get(Message, message_id).status == MessageStatus.queued
