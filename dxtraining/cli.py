@@ -19,17 +19,20 @@ jobs = AppGroup("jobs", help="Periodic work: mail delivery (and, as features lan
 @click.option("--demo/--no-demo", default=False, help="Also load demo staff (refused in production).")
 def seed(demo: bool) -> None:
     """Load reference data (municipalities, ranks) and optionally demo data. Safe to run again."""
+    from .courses.seed import load_course
     from .people.reference import load_reference
 
     load_reference()
-    click.echo("Reference data loaded.")
+    load_course()
+    click.echo("Reference data and the report's course loaded.")
     if not demo:
         return
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("Demo data is not loaded in production.")
-    from .demo import DEMO_PASSWORD, load_demo
+    from .demo import DEMO_PASSWORD, load_demo, load_demo_session
 
     sign_ins = load_demo()
+    load_demo_session()
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     labels = {"employee": "職員", "coordinator": "研修担当者", "secretariat": "事務局"}
     for entry in sign_ins:

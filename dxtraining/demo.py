@@ -118,3 +118,85 @@ def load_demo() -> list[DemoSignIn]:
             sign_ins.append(DemoSignIn("secretariat", municipality.name, secretariat.email, secretariat.name))
     db.session.commit()
     return sign_ins
+
+
+def load_demo_session() -> None:
+    """A session of the report's course about two months ahead, with an agenda and a qualified instructor."""
+    from datetime import timedelta
+
+    from .courses.seed import load_course
+    from .courses.services import curriculum_tree
+    from .database import utcnow
+    from .i18n.dates import TOKYO
+    from .sessions.models import Instructor, TrainingSession
+    from .sessions.services import (
+        BlockPlan,
+        DayPlan,
+        SessionPlan,
+        add_block,
+        assess,
+        criteria_of,
+        default_quotas,
+        save_session,
+    )
+
+    course = load_course()
+    if db.session.scalar(select(TrainingSession.id).where(TrainingSession.course_id == course.id)):
+        return
+    secretariat = db.session.scalar(select(Person).where(Person.is_secretariat))
+    instructor = Instructor(
+        name="廣川 聡美",
+        name_kana="ひろかわ さとみ",
+        affiliation="元 横須賀市副市長",
+        profile="自治体のDX推進と情報政策に長く携わる。",
+        contact="(demo) instructor@example.jp",
+    )
+    db.session.add(instructor)
+    db.session.flush()
+    for criterion in criteria_of(course):
+        assess(instructor, criterion, True, "自治体DXに関する講演・著作の実績、市の副市長としての行政経験", secretariat)
+    now = utcnow()
+    start = (now + timedelta(days=60)).astimezone(TOKYO).replace(hour=13, minute=30, second=0, microsecond=0)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    session = save_session(
+        course,
+        SessionPlan(
+            title="令和8年度 第1回",
+            format=course.default_format,
+            days=[DayPlan(start, start + timedelta(hours=3))],
+            capacity=course.default_capacity,
+            quotas=default_quotas(course),
+            applications_open_at=now - timedelta(days=1),
+            applications_close_at=start - timedelta(days=14),
+            cancellation_deadline=start - timedelta(days=7),
+            release_at=start - timedelta(days=21),
+            venue_name="越谷市役所 本庁舎",
+            venue_address="埼玉県越谷市越ヶ谷四丁目2番1号",
+            venue_room="第1会議室",
+            access_notes="東武スカイツリーライン 越谷駅から徒歩約10分。駐車場には限りがあります。",
+            online_platform="Zoom",
+            online_url="https://meet.example.jp/dx-training-demo",
+        ),
+    )
+    tree = curriculum_tree(course)
+    day = session.days[0]
+    blocks = [
+        (0, 60, "講義「DXの基礎知識」", [tree[0].module], instructor),
+        (60, 120, "講義「行政におけるDX」", [tree[1].module], instructor),
+        (130, 160, "他自治体の事例紹介（5市1町）", [tree[2].module], None),
+        (160, 180, "質疑応答・まとめ", [tree[3].module], None),
+    ]
+    for begin, end, title, modules, teacher in blocks:
+        add_block(
+            BlockPlan(
+                day,
+                day.starts_at + timedelta(minutes=begin),
+                day.starts_at + timedelta(minutes=end),
+                title,
+                modules,
+                teacher,
+            ),
+            course,
+        )
+    db.session.commit()

@@ -136,8 +136,12 @@ def test_csv_upload_page_shows_errors_by_line(client_for, make_person):
     assert "2行目" in text_of(response)
     ok = user.post(
         "/municipalities/113492/staff/import",
-        {"file": (io.BytesIO((HEADER + "m1@town.matsubushi.lg.jp,松伏 一,まつぶし はじめ,総務課,主事\r\n").encode()),
-                  "staff.csv")},
+        {
+            "file": (
+                io.BytesIO((HEADER + "m1@town.matsubushi.lg.jp,松伏 一,まつぶし はじめ,総務課,主事\r\n").encode()),
+                "staff.csv",
+            )
+        },
         content_type="multipart/form-data",
     )
     assert ok.status_code == 302

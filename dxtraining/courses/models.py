@@ -140,6 +140,4 @@ class CaseStudy(db.Model):
     outcome: Mapped[str] = mapped_column(Text, default="")
 
     municipality: Mapped[Municipality] = relationship()
-    modules: Mapped[list[CurriculumModule]] = relationship(
-        secondary=case_study_module, back_populates="case_studies"
-    )
+    modules: Mapped[list[CurriculumModule]] = relationship(secondary=case_study_module, back_populates="case_studies")

@@ -88,7 +88,10 @@ def _renumber(siblings: list[CurriculumModule]) -> None:
 
 
 def add_module(
-    course: Course, title: str, parent: CurriculumModule | None = None, description: str = "",
+    course: Course,
+    title: str,
+    parent: CurriculumModule | None = None,
+    description: str = "",
     planned_minutes: int | None = None,
 ) -> CurriculumModule:
     """Append a module at the end of its level."""
@@ -101,8 +104,12 @@ def add_module(
         )
     )
     module = CurriculumModule(
-        course_id=course.id, parent_id=parent.id if parent else None, title=title, description=description,
-        planned_minutes=planned_minutes, position=(last + 1) if last is not None else 0,
+        course_id=course.id,
+        parent_id=parent.id if parent else None,
+        title=title,
+        description=description,
+        planned_minutes=planned_minutes,
+        position=(last + 1) if last is not None else 0,
     )
     db.session.add(module)
     db.session.flush()

@@ -78,9 +78,7 @@ class TrainingSession(db.Model):
     quotas: Mapped[list[SessionQuota]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionQuota.municipality_id"
     )
-    format_changes: Mapped[list[FormatChange]] = relationship(
-        cascade="all, delete-orphan", order_by="FormatChange.at"
-    )
+    format_changes: Mapped[list[FormatChange]] = relationship(cascade="all, delete-orphan", order_by="FormatChange.at")
 
     @property
     def starts_at(self) -> datetime:

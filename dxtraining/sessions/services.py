@@ -104,9 +104,8 @@ def check_plan(plan: SessionPlan) -> list[str]:
             errors["cancellation_deadline"] = _("キャンセル期限は開催日より前にしてください。")
         if plan.release_at > first_start:
             errors["release_at"] = _("枠の開放日は開催日より前にしてください。")
-    if plan.format in (SessionFormat.online, SessionFormat.hybrid):
-        if not valid_url(plan.online_url):
-            errors["online_url"] = _("オンライン会議のURLを https:// から始まる形で入力してください。")
+    if plan.format in (SessionFormat.online, SessionFormat.hybrid) and not valid_url(plan.online_url):
+        errors["online_url"] = _("オンライン会議のURLを https:// から始まる形で入力してください。")
     if plan.format in (SessionFormat.in_person, SessionFormat.hybrid) and not plan.venue_name:
         errors["venue_name"] = _("集合形式では会場名を入力してください。")
     if errors:
@@ -140,13 +139,26 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
         db.session.add(session)
     before_schedule = None if creating else _schedule_snapshot(session)
     for name in (
-        "title", "format", "venue_name", "venue_address", "venue_room", "access_notes", "online_platform",
-        "online_url", "capacity", "applications_open_at", "applications_close_at", "cancellation_deadline",
-        "release_at", "enrollment_mode",
+        "title",
+        "format",
+        "venue_name",
+        "venue_address",
+        "venue_room",
+        "access_notes",
+        "online_platform",
+        "online_url",
+        "capacity",
+        "applications_open_at",
+        "applications_close_at",
+        "cancellation_deadline",
+        "release_at",
+        "enrollment_mode",
     ):
         setattr(session, name, getattr(plan, name))
-    session.days = [SessionDay(starts_at=d.starts_at, ends_at=d.ends_at) for d in plan.days] if creating else (
-        _update_days(session, plan.days)
+    session.days = (
+        [SessionDay(starts_at=d.starts_at, ends_at=d.ends_at) for d in plan.days]
+        if creating
+        else (_update_days(session, plan.days))
     )
     existing = {q.municipality_id: q for q in session.quotas}
     for municipality_id, seats in plan.quotas.items():
@@ -197,7 +209,11 @@ def affected_people(session: TrainingSession) -> list[Person]:
 
 
 def switch_format(
-    session: TrainingSession, new_format: SessionFormat, reason: str, actor: Person | None, online_url: str = "",
+    session: TrainingSession,
+    new_format: SessionFormat,
+    reason: str,
+    actor: Person | None,
+    online_url: str = "",
     online_platform: str = "",
 ) -> FormatChange:
     """Switch between in person, online and hybrid. Records the reason, raises the revision and tells
@@ -215,8 +231,12 @@ def switch_format(
     if errors:
         raise ValidationFailed(errors)
     change = FormatChange(
-        session_id=session.id, from_format=session.format, to_format=new_format, reason=reason.strip(),
-        actor_id=actor.id if actor else None, at=utcnow(),
+        session_id=session.id,
+        from_format=session.format,
+        to_format=new_format,
+        reason=reason.strip(),
+        actor_id=actor.id if actor else None,
+        at=utcnow(),
     )
     db.session.add(change)
     session.format = new_format
@@ -225,7 +245,10 @@ def switch_format(
         session.online_platform = online_platform
     session.revision += 1
     record(
-        "session.format_switched", session, before={"format": change.from_format}, after={"format": new_format},
+        "session.format_switched",
+        session,
+        before={"format": change.from_format},
+        after={"format": new_format},
         reason=change.reason,
     )
     for person in affected_people(session):
@@ -238,11 +261,23 @@ def copy_for_next_year(session: TrainingSession, title: str) -> TrainingSession:
     The caller commits."""
     shift = timedelta(weeks=52)
     copy = TrainingSession(
-        course_id=session.course_id, title=title, revision=0,
-        **{name: getattr(session, name) for name in (
-            "format", "venue_name", "venue_address", "venue_room", "access_notes", "online_platform",
-            "online_url", "capacity", "enrollment_mode",
-        )},
+        course_id=session.course_id,
+        title=title,
+        revision=0,
+        **{
+            name: getattr(session, name)
+            for name in (
+                "format",
+                "venue_name",
+                "venue_address",
+                "venue_room",
+                "access_notes",
+                "online_platform",
+                "online_url",
+                "capacity",
+                "enrollment_mode",
+            )
+        },
         applications_open_at=session.applications_open_at + shift,
         applications_close_at=session.applications_close_at + shift,
         cancellation_deadline=session.cancellation_deadline + shift,
@@ -251,11 +286,16 @@ def copy_for_next_year(session: TrainingSession, title: str) -> TrainingSession:
     for day in session.days:
         new_day = SessionDay(starts_at=day.starts_at + shift, ends_at=day.ends_at + shift)
         for block in day.blocks:
-            new_day.blocks.append(AgendaBlock(
-                starts_at=block.starts_at + shift, ends_at=block.ends_at + shift, title=block.title,
-                instructor_id=block.instructor_id, unqualified_reason=block.unqualified_reason,
-                modules=list(block.modules),
-            ))
+            new_day.blocks.append(
+                AgendaBlock(
+                    starts_at=block.starts_at + shift,
+                    ends_at=block.ends_at + shift,
+                    title=block.title,
+                    instructor_id=block.instructor_id,
+                    unqualified_reason=block.unqualified_reason,
+                    modules=list(block.modules),
+                )
+            )
         copy.days.append(new_day)
     copy.quotas = [SessionQuota(municipality_id=q.municipality_id, seats=q.seats) for q in session.quotas]
     db.session.add(copy)
@@ -304,8 +344,12 @@ def assess(instructor: Instructor, criterion: InstructorCriterion, met: bool, ev
         instructor.assessments.append(assessment)
     assessment.met, assessment.evidence = met, evidence
     assessment.reviewer_id, assessment.reviewed_at = reviewer.id, utcnow()
-    record("instructor.assessed", instructor, before=before, after={"criterion": criterion.code, "met": met,
-                                                                     "evidence": evidence})
+    record(
+        "instructor.assessed",
+        instructor,
+        before=before,
+        after={"criterion": criterion.code, "met": met, "evidence": evidence},
+    )
 
 
 @dataclass
@@ -327,9 +371,11 @@ def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
     if plan.ends_at <= plan.starts_at:
         errors["ends_at"] = _("終了時刻は開始時刻より後にしてください。")
     elif plan.starts_at < day.starts_at or plan.ends_at > day.ends_at:
-        errors["starts_at"] = _("時間割は開催時間（%(s)s～%(e)s）の中に収めてください。",
-                                s=day.starts_at.astimezone(TOKYO).strftime("%H:%M"),
-                                e=day.ends_at.astimezone(TOKYO).strftime("%H:%M"))
+        errors["starts_at"] = _(
+            "時間割は開催時間（%(s)s～%(e)s）の中に収めてください。",
+            s=day.starts_at.astimezone(TOKYO).strftime("%H:%M"),
+            e=day.ends_at.astimezone(TOKYO).strftime("%H:%M"),
+        )
     else:
         for other in day.blocks:
             if plan.starts_at < other.ends_at and other.starts_at < plan.ends_at:
@@ -347,15 +393,23 @@ def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
     if errors:
         raise ValidationFailed(errors)
     block = AgendaBlock(
-        starts_at=plan.starts_at, ends_at=plan.ends_at, title=plan.title, instructor=plan.instructor,
-        unqualified_reason=reason if unmet else "", modules=plan.modules,
+        starts_at=plan.starts_at,
+        ends_at=plan.ends_at,
+        title=plan.title,
+        instructor=plan.instructor,
+        unqualified_reason=reason if unmet else "",
+        modules=plan.modules,
     )
     day.blocks.append(block)
     db.session.flush()
     record(
-        "agenda.block_added", block,
-        after={"title": plan.title, "instructor": plan.instructor.name if plan.instructor else None,
-               "unmet_criteria": [c.code for c in unmet]},
+        "agenda.block_added",
+        block,
+        after={
+            "title": plan.title,
+            "instructor": plan.instructor.name if plan.instructor else None,
+            "unmet_criteria": [c.code for c in unmet],
+        },
         reason=reason if unmet else "",
     )
     return block
@@ -395,3 +449,52 @@ def load_session(session_id: int) -> TrainingSession | None:
 def default_quotas(course: Course) -> dict[int, int]:
     """Every municipality gets the course's default seats (各市町5人程度)."""
     return {m_id: course.default_quota for m_id in db.session.scalars(select(Municipality.id))}
+
+
+def upcoming_sessions() -> list[TrainingSession]:
+    """Sessions not cancelled whose last day has not ended, soonest first."""
+    now = utcnow()
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.cancelled_at.is_(None))
+        .options(selectinload(TrainingSession.days), selectinload(TrainingSession.course))
+    ).all()
+    return sorted((s for s in sessions if s.days and s.ends_at > now), key=lambda s: s.starts_at)
+
+
+@dataclass
+class SeatCount:
+    municipality: Municipality
+    quota: int
+    confirmed: int
+    waiting: int
+
+    @property
+    def left(self) -> int:
+        return max(self.quota - self.confirmed, 0)
+
+
+def seats_by_municipality(session: TrainingSession) -> list[SeatCount]:
+    """For each municipality: its quota, how many of its staff are confirmed or waiting (one query)."""
+    from sqlalchemy import func
+
+    from ..enrollment.models import Enrollment, EnrollmentStatus
+
+    counts = {
+        (m_id, status): n
+        for m_id, status, n in db.session.execute(
+            select(Enrollment.municipality_id, Enrollment.status, func.count(Enrollment.id))
+            .where(Enrollment.session_id == session.id)
+            .group_by(Enrollment.municipality_id, Enrollment.status)
+        )
+    }
+    municipalities = db.session.scalars(select(Municipality).order_by(Municipality.sort_order)).all()
+    return [
+        SeatCount(
+            m,
+            session.quota_for(m.id),
+            counts.get((m.id, EnrollmentStatus.confirmed), 0),
+            counts.get((m.id, EnrollmentStatus.waiting), 0),
+        )
+        for m in municipalities
+    ]

@@ -11,8 +11,13 @@ from dxtraining.people.services import create_person, municipality_by_code, rank
 
 def make_employee(email: str, password: str):
     person = create_person(
-        email=email, name="越谷 花子", name_kana="こしがや はなこ", municipality=municipality_by_code("112224"),
-        department="総合政策部 政策課", rank=ranks()[-1], confirmed=True,
+        email=email,
+        name="越谷 花子",
+        name_kana="こしがや はなこ",
+        municipality=municipality_by_code("112224"),
+        department="総合政策部 政策課",
+        rank=ranks()[-1],
+        confirmed=True,
     )
     set_password(person, password)
     db.session.commit()

@@ -1,0 +1,47 @@
+"""Builders for courses and sessions used by several test modules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dxtraining.courses.models import SessionFormat
+from dxtraining.courses.seed import load_course
+from dxtraining.database import utcnow
+from dxtraining.i18n.dates import TOKYO
+from dxtraining.sessions.services import DayPlan, SessionPlan, default_quotas, save_session
+
+
+def jst(year, month, day, hour=0, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=TOKYO)
+
+
+def plan_for(course, days=None, **overrides) -> SessionPlan:
+    """A valid plan: a session about a month from now, applications open since yesterday."""
+    now = utcnow()
+    start = (now + timedelta(days=30)).astimezone(TOKYO).replace(hour=13, minute=30, second=0, microsecond=0)
+    days = days or [DayPlan(start, start + timedelta(hours=3))]
+    values = dict(
+        title="第1回",
+        format=SessionFormat.in_person,
+        days=days,
+        capacity=30,
+        quotas=default_quotas(course),
+        applications_open_at=now - timedelta(days=1),
+        applications_close_at=days[0].starts_at - timedelta(days=7),
+        cancellation_deadline=days[0].starts_at - timedelta(days=3),
+        release_at=days[0].starts_at - timedelta(days=10),
+        venue_name="越谷市役所 本庁舎",
+        venue_address="埼玉県越谷市越ヶ谷四丁目2番1号",
+        venue_room="第1会議室",
+    )
+    values.update(overrides)
+    return SessionPlan(**values)
+
+
+def make_session(course=None, **overrides):
+    from dxtraining.extensions import db
+
+    course = course or load_course()
+    session = save_session(course, plan_for(course, **overrides))
+    db.session.commit()
+    return session
