@@ -126,6 +126,19 @@ def day_warnings(starts: list[datetime]) -> list[str]:
     return warnings
 
 
+# Fields a plan sets and a next-year copy carries over as they are, and the dates it shifts.
+_PLACE_AND_SEATS = (
+    "format",
+    "venue_name",
+    "venue_address",
+    "venue_room",
+    "access_notes",
+    "online_platform",
+    "online_url",
+    "capacity",
+    "enrollment_mode",
+)
+_DEADLINES = ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at")
 _SCHEDULE_FIELDS = ("format", "venue_name", "venue_address", "venue_room", "online_platform", "online_url")
 
 
@@ -138,22 +151,7 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
         session = TrainingSession(course_id=course.id, revision=0)
         db.session.add(session)
     before_schedule = None if creating else _schedule_snapshot(session)
-    for name in (
-        "title",
-        "format",
-        "venue_name",
-        "venue_address",
-        "venue_room",
-        "access_notes",
-        "online_platform",
-        "online_url",
-        "capacity",
-        "applications_open_at",
-        "applications_close_at",
-        "cancellation_deadline",
-        "release_at",
-        "enrollment_mode",
-    ):
+    for name in ("title", *_PLACE_AND_SEATS, *_DEADLINES):
         setattr(session, name, getattr(plan, name))
     session.days = (
         [SessionDay(starts_at=d.starts_at, ends_at=d.ends_at) for d in plan.days]
@@ -264,24 +262,8 @@ def copy_for_next_year(session: TrainingSession, title: str) -> TrainingSession:
         course_id=session.course_id,
         title=title,
         revision=0,
-        **{
-            name: getattr(session, name)
-            for name in (
-                "format",
-                "venue_name",
-                "venue_address",
-                "venue_room",
-                "access_notes",
-                "online_platform",
-                "online_url",
-                "capacity",
-                "enrollment_mode",
-            )
-        },
-        applications_open_at=session.applications_open_at + shift,
-        applications_close_at=session.applications_close_at + shift,
-        cancellation_deadline=session.cancellation_deadline + shift,
-        release_at=session.release_at + shift,
+        **{name: getattr(session, name) for name in _PLACE_AND_SEATS},
+        **{name: getattr(session, name) + shift for name in _DEADLINES},
     )
     for day in session.days:
         new_day = SessionDay(starts_at=day.starts_at + shift, ends_at=day.ends_at + shift)
