@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
-from ..people.services import rank_choices
+from ..people.services import get_rank, rank_choices
 from . import services
 from .forms import EmailForm, SetPasswordForm, SignInForm, SignUpForm
 from .tokens import load_token
@@ -76,7 +76,7 @@ def signup():
             name=form.name.data,
             name_kana=form.name_kana.data,
             department=form.department.data,
-            rank=services.db.session.get(services.Rank, form.rank_id.data),
+            rank=get_rank(form.rank_id.data),
             password=form.password.data,
         )
         try:
