@@ -91,13 +91,22 @@ def may_see_meeting_url(session) -> bool:
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def detail(session_id: int):
+    from ..enrollment import services as enrollment
+    from ..enrollment.forms import ApplyForm, CancelForm
+
     session = _session_or_404(session_id)
+    mine = enrollment.enrollment_of(current_user, session)
     return render_template(
         "sessions/detail.html",
         session=session,
         seats=seats_by_municipality(session),
         show_url=session.is_online and may_see_meeting_url(session),
         format_labels=FORMAT_LABELS,
+        mine=mine,
+        position=enrollment.waiting_position(mine) if mine else None,
+        problems=enrollment.eligibility_problems(current_user, session),
+        apply_form=ApplyForm(),
+        cancel_form=CancelForm(),
     )
 
 

@@ -1,0 +1,358 @@
+"""Applying, "my trainings", and the coordinator's page for one municipality's seats in a session."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import IntegerField, SelectChoice, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..auth.permissions import coordinator_required, require_coordinator_of, secretariat_required
+from ..extensions import db
+from ..forms import STRIP, NoControlCharacters
+from ..people.models import Person
+from ..people.services import municipalities, municipality_by_code
+from ..sessions.models import TrainingSession
+from ..sessions.services import load_session, seats_by_municipality
+from . import roster, services
+from .forms import ApplyForm, AttendanceForm, CancelForm, DecisionForm, GiveSeatsForm, MoveForm, NominateForm
+from .models import Enrollment, EnrollmentStatus
+
+bp = Blueprint("enrollment", __name__)
+
+
+def _session_or_404(session_id: int) -> TrainingSession:
+    session = load_session(session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _enrollment_or_404(enrollment_id: int) -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
+@bp.post("/sessions/<int:session_id>/apply")
+@login_required
+def apply(session_id: int):
+    session = _session_or_404(session_id)
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        flash(_("申込できませんでした。入力内容を確認してください。"), "error")
+        return redirect(url_for("sessions.detail", session_id=session.id))
+    try:
+        enrollment = services.apply(current_user, session.id, form.note.data or "")
+    except services.EnrollmentRefused as refused:
+        flash(refused.message, "error")
+    else:
+        messages = {
+            EnrollmentStatus.confirmed: _("参加が確定しました。"),
+            EnrollmentStatus.waiting: _("キャンセル待ちで受け付けました。"),
+            EnrollmentStatus.pending: _("申込を受け付けました。研修担当者の承認をお待ちください。"),
+        }
+        flash(messages[enrollment.status], "success")
+    return redirect(url_for("sessions.detail", session_id=session.id))
+
+
+@bp.get("/my/trainings")
+@login_required
+def mine():
+    enrollments = services.my_enrollments(current_user)
+    return render_template(
+        "enrollment/mine.html",
+        enrollments=enrollments,
+        positions=services.waiting_positions(enrollments),
+        cancel_form=CancelForm(),
+    )
+
+
+@bp.post("/enrollments/<int:enrollment_id>/cancel")
+@login_required
+def cancel(enrollment_id: int):
+    enrollment = _enrollment_or_404(enrollment_id)
+    if not current_user.may_act_for(enrollment.person):
+        abort(403)
+    form = CancelForm()
+    session_id = enrollment.session_id
+    if form.validate_on_submit():
+        try:
+            services.cancel(enrollment.id, session_id, current_user, form.reason.data or "")
+        except services.EnrollmentRefused as refused:
+            flash(refused.message, "error")
+        else:
+            flash(_("申込を取り消しました。"), "success")
+    return redirect(
+        request.form.get("next")
+        if request.form.get("next", "").startswith("/") and not request.form.get("next", "").startswith("//")
+        else url_for("enrollment.mine")
+    )
+
+
+class SeatsForm(FlaskForm):
+    capacity = IntegerField(
+        _l("定員"), validators=[InputRequired(message=_l("入力してください。")), NumberRange(min=1, max=10000)]
+    )
+    reason = StringField(
+        _l("理由（任意）"), filters=STRIP, validators=[Optional(), Length(max=300), NoControlCharacters()]
+    )
+
+
+def _seats_form(session: TrainingSession):
+    """Capacity plus one quota field per municipality (municipalities can be added without code)."""
+
+    class Form(SeatsForm):
+        pass
+
+    for m in municipalities():
+        setattr(
+            Form,
+            f"quota_{m.id}",
+            IntegerField(
+                m.name,
+                default=session.quota_for(m.id),
+                validators=[InputRequired(message=_l("入力してください。")), NumberRange(min=0, max=10000)],
+            ),
+        )
+    return Form(capacity=session.capacity)
+
+
+def _manage_context(session: TrainingSession, municipality):
+    enrollments = (
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.session_id == session.id, Enrollment.municipality_id == municipality.id)
+            .options(joinedload(Enrollment.person).joinedload(Person.rank))
+            .order_by(Enrollment.queue_rank, Enrollment.applied_at, Enrollment.id)
+        )
+        .unique()
+        .all()
+    )
+    by_status: dict[EnrollmentStatus, list[Enrollment]] = {s: [] for s in EnrollmentStatus}
+    for e in enrollments:
+        by_status[e.status].append(e)
+    taken = {e.person_id for e in enrollments if e.status != EnrollmentStatus.cancelled}
+    staff = db.session.scalars(
+        select(Person).where(Person.municipality_id == municipality.id).order_by(Person.name_kana)
+    ).all()
+    nominate = NominateForm()
+    nominate.person_id.choices = [SelectChoice(p.id, f"{p.name}（{p.department}）") for p in staff if p.id not in taken]
+    give = GiveSeatsForm()
+    give.to.choices = [SelectChoice("pool", _("共通枠（全市町）"))] + [
+        SelectChoice(m.code, m.name) for m in municipalities() if m.id != municipality.id
+    ]
+    return dict(
+        session=session,
+        municipality=municipality,
+        by_status=by_status,
+        nominate=nominate,
+        give=give,
+        decision=DecisionForm(),
+        move=MoveForm(),
+        cancel_form=CancelForm(),
+        seats=seats_by_municipality(session),
+        seats_form=_seats_form(session) if current_user.is_secretariat else None,
+        municipalities=municipalities(),
+    )
+
+
+def _managed(session_id: int, code: str):
+    session = _session_or_404(session_id)
+    municipality = municipality_by_code(code)
+    if municipality is None:
+        abort(404)
+    require_coordinator_of(municipality.id)
+    return session, municipality
+
+
+@bp.get("/sessions/<int:session_id>/manage/<code>")
+@coordinator_required
+def manage(session_id: int, code: str):
+    session, municipality = _managed(session_id, code)
+    return render_template("enrollment/manage.html", **_manage_context(session, municipality))
+
+
+def _back(session_id: int, code: str):
+    return redirect(url_for("enrollment.manage", session_id=session_id, code=code))
+
+
+def _flash_outcome(action, success: str) -> None:
+    try:
+        action()
+    except services.EnrollmentRefused as refused:
+        flash(refused.message, "error")
+    else:
+        flash(success, "success")
+
+
+@bp.post("/enrollments/<int:enrollment_id>/decide")
+@coordinator_required
+def decide(enrollment_id: int):
+    enrollment = _enrollment_or_404(enrollment_id)
+    require_coordinator_of(enrollment.municipality_id)
+    form = DecisionForm()
+    code, session_id = enrollment.person.municipality.code, enrollment.session_id
+    if form.validate_on_submit():
+        approve = form.decision.data == "approve"
+        _flash_outcome(
+            lambda: services.decide(enrollment.id, session_id, current_user, approve, form.comment.data or ""),
+            _("承認しました。") if approve else _("見送りにしました。"),
+        )
+    return _back(session_id, code)
+
+
+@bp.post("/enrollments/<int:enrollment_id>/move")
+@coordinator_required
+def move(enrollment_id: int):
+    enrollment = _enrollment_or_404(enrollment_id)
+    require_coordinator_of(enrollment.municipality_id)
+    form = MoveForm()
+    code, session_id = enrollment.person.municipality.code, enrollment.session_id
+    if form.validate_on_submit():
+        offset = -1 if form.direction.data == "up" else 1
+        _flash_outcome(
+            lambda: services.move_in_line(enrollment.id, session_id, current_user, offset, form.reason.data),
+            _("順番を変更しました。"),
+        )
+    else:
+        flash(_("並べ替えの理由を入力してください。"), "error")
+    return _back(session_id, code)
+
+
+@bp.post("/sessions/<int:session_id>/manage/<code>/nominate")
+@coordinator_required
+def nominate(session_id: int, code: str):
+    session, municipality = _managed(session_id, code)
+    context = _manage_context(session, municipality)
+    form = context["nominate"]
+    if form.validate_on_submit():
+        person = db.session.get(Person, form.person_id.data)
+        _flash_outcome(
+            lambda: services.apply(person, session.id, form.note.data or "", nominated_by=current_user),
+            _("%(name)sさんを推薦しました。", name=person.name),
+        )
+    else:
+        flash(_("推薦する職員を選んでください。"), "error")
+    return _back(session_id, code)
+
+
+@bp.post("/sessions/<int:session_id>/manage/<code>/give")
+@coordinator_required
+def give(session_id: int, code: str):
+    session, municipality = _managed(session_id, code)
+    form = _manage_context(session, municipality)["give"]
+    if form.validate_on_submit():
+        target = None if form.to.data == "pool" else municipality_by_code(form.to.data)
+        _flash_outcome(
+            lambda: services.give_seats(
+                session.id,
+                current_user,
+                municipality.id,
+                form.seats.data,
+                target.id if target else None,
+                form.reason.data or "",
+            ),
+            _("枠を譲りました。"),
+        )
+    else:
+        flash(_("譲る席数と譲り先を確認してください。"), "error")
+    return _back(session_id, code)
+
+
+@bp.post("/sessions/<int:session_id>/seats")
+@secretariat_required
+def seats(session_id: int):
+    session = _session_or_404(session_id)
+    form = _seats_form(session)
+    code = request.form.get("code") or current_user.municipality.code
+    if form.validate_on_submit():
+        quotas = {m.id: getattr(form, f"quota_{m.id}").data for m in municipalities()}
+        _flash_outcome(
+            lambda: services.set_capacity_and_quotas(
+                session.id, current_user, form.capacity.data, quotas, form.reason.data or ""
+            ),
+            _("定員と枠を変更しました。"),
+        )
+    else:
+        flash(_("定員と枠には0以上の数を入力してください。"), "error")
+    return _back(session_id, code)
+
+
+@bp.route("/sessions/<int:session_id>/attendance/<code>", methods=["GET", "POST"])
+@coordinator_required
+def attendance(session_id: int, code: str):
+    session, municipality = _managed(session_id, code)
+    form = AttendanceForm()
+    confirmed = (
+        db.session.scalars(
+            select(Enrollment)
+            .where(
+                Enrollment.session_id == session.id,
+                Enrollment.status == EnrollmentStatus.confirmed,
+                *(
+                    []
+                    if current_user.is_secretariat and code == "all"
+                    else [Enrollment.municipality_id == municipality.id]
+                ),
+            )
+            .options(joinedload(Enrollment.person))
+            .order_by(Enrollment.municipality_id, Enrollment.id)
+        )
+        .unique()
+        .all()
+    )
+    if form.validate_on_submit():
+        try:
+            for e in confirmed:
+                value = request.form.get(f"attendance-{e.id}")
+                if value in ("attended", "absent"):
+                    services.mark_attendance(e.id, current_user, value == "attended")
+            db.session.commit()
+        except services.EnrollmentRefused as refused:
+            db.session.rollback()
+            flash(refused.message, "error")
+        else:
+            flash(_("出欠を保存しました。"), "success")
+        return redirect(url_for("enrollment.attendance", session_id=session.id, code=code))
+    return render_template(
+        "enrollment/attendance.html", session=session, municipality=municipality, confirmed=confirmed, form=form
+    )
+
+
+@bp.get("/sessions/<int:session_id>/roster.<fmt>")
+@coordinator_required
+def export(session_id: int, fmt: str):
+    session = _session_or_404(session_id)
+    code = request.args.get("municipality", "")
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    if code:
+        municipality = municipality_by_code(code)
+        if municipality is None:
+            abort(404)
+        require_coordinator_of(municipality.id)
+        municipality_id = municipality.id
+    elif current_user.is_secretariat:
+        municipality_id = None
+    else:
+        abort(403)
+    rows = roster.roster_rows(session.id, municipality_id)
+    name = f"roster-session{session.id}{'-' + code if code else ''}.{fmt}"
+    if fmt == "csv":
+        return Response(
+            roster.as_csv(rows),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={name}"},
+        )
+    return Response(
+        roster.as_xlsx(rows, session.title),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )

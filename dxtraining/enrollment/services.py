@@ -1,0 +1,487 @@
+"""The seat rules: who may apply, who gets a seat, who waits, who is promoted.
+
+Every decision runs inside `locked_transaction("session", id)`, so concurrent requests for one session
+are taken one at a time, and calls `race_window()` between reading the counts and writing the outcome.
+
+Seats: each municipality has its quota (枠). Seats of the capacity not given to any municipality form a
+shared pool, open to anyone in order of application. After the session's release date every unused seat
+is open to anyone waiting, from any municipality, in order of application.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..audit.services import record
+from ..database import locked_transaction, race_window, utcnow
+from ..extensions import db
+from ..notifications.services import notify
+from ..people.models import Person
+from ..sessions.models import EnrollmentMode, SessionQuota, TrainingSession
+from .models import Attendance, Enrollment, EnrollmentStatus
+
+ACTIVE = (EnrollmentStatus.pending, EnrollmentStatus.confirmed, EnrollmentStatus.waiting)
+
+
+class EnrollmentRefused(Exception):
+    """The rule that refused, in words for the person who asked."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def eligibility_problems(person: Person, session: TrainingSession, now: datetime | None = None) -> list[str]:
+    """Why this person may not apply now, in plain words; empty when they may."""
+    now = now or utcnow()
+    problems = []
+    if session.is_cancelled:
+        problems.append(_("この開催回は中止になりました。"))
+    elif now < session.applications_open_at:
+        problems.append(_("申込受付はまだ始まっていません。"))
+    elif now >= session.applications_close_at:
+        problems.append(_("申込受付は終了しました。"))
+    limit = session.course.max_rank_for(person.municipality_id)
+    if person.rank is None:
+        problems.append(_("職層が登録されていません。プロフィールで職層を設定してください。"))
+    elif not person.rank.is_at_or_below(limit):
+        problems.append(_("この研修の対象は%(rank)s以下の職員です。", rank=limit.name))
+    return problems
+
+
+def enrollment_of(person: Person, session: TrainingSession) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(Enrollment.session_id == session.id, Enrollment.person_id == person.id)
+    )
+
+
+@dataclass
+class SeatState:
+    """Counts of one session, read inside the lock."""
+
+    capacity: int
+    quotas: dict[int, int]
+    confirmed: Counter
+    released: bool
+
+    @property
+    def total_confirmed(self) -> int:
+        return sum(self.confirmed.values())
+
+    @property
+    def pool(self) -> int:
+        """Seats not reserved for any municipality."""
+        return max(self.capacity - sum(self.quotas.values()), 0)
+
+    @property
+    def pool_used(self) -> int:
+        return sum(max(n - self.quotas.get(m, 0), 0) for m, n in self.confirmed.items())
+
+    def seat_for(self, municipality_id: int) -> bool:
+        """Is there a seat a person of this municipality may take now?"""
+        if self.total_confirmed >= self.capacity:
+            return False
+        if self.confirmed[municipality_id] < self.quotas.get(municipality_id, 0):
+            return True
+        if self.released:
+            return True
+        return self.pool_used < self.pool
+
+    def own_quota_free(self, municipality_id: int) -> bool:
+        return self.confirmed[municipality_id] < self.quotas.get(municipality_id, 0)
+
+
+def seat_state(session: TrainingSession, now: datetime | None = None) -> SeatState:
+    confirmed = Counter(
+        dict(
+            db.session.execute(
+                select(Enrollment.municipality_id, func.count(Enrollment.id))
+                .where(Enrollment.session_id == session.id, Enrollment.status == EnrollmentStatus.confirmed)
+                .group_by(Enrollment.municipality_id)
+            ).all()
+        )
+    )
+    quotas = dict(
+        db.session.execute(
+            select(SessionQuota.municipality_id, SessionQuota.seats).where(SessionQuota.session_id == session.id)
+        ).all()
+    )
+    return SeatState(session.capacity, quotas, confirmed, (now or utcnow()) >= session.release_at)
+
+
+def waiting_line(session_id: int, municipality_id: int | None = None) -> list[Enrollment]:
+    """The waiting list in order: per municipality by the coordinator's order, then by application time."""
+    query = (
+        select(Enrollment)
+        .where(Enrollment.session_id == session_id, Enrollment.status == EnrollmentStatus.waiting)
+        .order_by(Enrollment.municipality_id, Enrollment.queue_rank, Enrollment.applied_at, Enrollment.id)
+    )
+    if municipality_id is not None:
+        query = query.where(Enrollment.municipality_id == municipality_id)
+    return list(db.session.scalars(query))
+
+
+def waiting_position(enrollment: Enrollment) -> int | None:
+    """1 for the first in line of the person's municipality; None when not waiting."""
+    if enrollment.status != EnrollmentStatus.waiting:
+        return None
+    line = waiting_line(enrollment.session_id, enrollment.municipality_id)
+    return next(i for i, e in enumerate(line, start=1) if e.id == enrollment.id)
+
+
+def waiting_positions(enrollments: list[Enrollment]) -> dict[int, int]:
+    """Positions for many enrollments with one query per session involved (not per enrollment)."""
+    positions: dict[int, int] = {}
+    waiting = [e for e in enrollments if e.status == EnrollmentStatus.waiting]
+    sessions = {e.session_id for e in waiting}
+    if not sessions:
+        return positions
+    rows = db.session.execute(
+        select(Enrollment.id, Enrollment.session_id, Enrollment.municipality_id)
+        .where(Enrollment.session_id.in_(sessions), Enrollment.status == EnrollmentStatus.waiting)
+        .order_by(
+            Enrollment.session_id,
+            Enrollment.municipality_id,
+            Enrollment.queue_rank,
+            Enrollment.applied_at,
+            Enrollment.id,
+        )
+    ).all()
+    counter: Counter = Counter()
+    for enrollment_id, session_id, municipality_id in rows:
+        counter[(session_id, municipality_id)] += 1
+        positions[enrollment_id] = counter[(session_id, municipality_id)]
+    return positions
+
+
+# Deciding ---------------------------------------------------------------------------------------
+
+
+def _set_status(enrollment: Enrollment, status: EnrollmentStatus, actor: Person | None, reason: str = "") -> None:
+    before = enrollment.status
+    enrollment.status = status
+    enrollment.status_changed_at = utcnow()
+    record(
+        "enrollment.status_changed",
+        enrollment,
+        before={"status": before},
+        after={"status": status},
+        reason=reason,
+        actor=actor,
+    )
+
+
+def _tell(enrollment: Enrollment, kind: str, **context) -> None:
+    notify(enrollment.person, kind, {"enrollment": enrollment, "session": enrollment.session, **context})
+
+
+def _seat_or_wait(enrollment: Enrollment, state: SeatState, actor: Person | None, kind_prefix: str = "") -> None:
+    race_window()
+    if state.seat_for(enrollment.municipality_id):
+        _set_status(enrollment, EnrollmentStatus.confirmed, actor)
+        state.confirmed[enrollment.municipality_id] += 1
+        _tell(enrollment, "enrollment_confirmed")
+    else:
+        _set_status(enrollment, EnrollmentStatus.waiting, actor)
+        db.session.flush()
+        _tell(enrollment, "enrollment_waiting", position=waiting_position(enrollment))
+
+
+def promote(session: TrainingSession, actor: Person | None = None, now: datetime | None = None) -> list[Enrollment]:
+    """Give every free seat to the next person waiting who may take it; call inside the session's lock.
+
+    First each municipality's own free quota seats go to the head of its own line; then pool seats (and,
+    after the release date, any free seat) go to the heads of the lines in order of application.
+    """
+    if session.is_cancelled:
+        return []
+    state = seat_state(session, now)
+    promoted: list[Enrollment] = []
+    heads: dict[int, list[Enrollment]] = {}
+    for enrollment in waiting_line(session.id):
+        heads.setdefault(enrollment.municipality_id, []).append(enrollment)
+    while True:
+        candidates = [line[0] for line in heads.values() if line]
+        own = [e for e in candidates if state.own_quota_free(e.municipality_id)]
+        shared = sorted(
+            (e for e in candidates if state.seat_for(e.municipality_id)), key=lambda e: (e.applied_at, e.id)
+        )
+        chosen = own[0] if own else (shared[0] if shared else None)
+        if chosen is None or state.total_confirmed >= state.capacity:
+            break
+        race_window()
+        heads[chosen.municipality_id].pop(0)
+        _set_status(chosen, EnrollmentStatus.confirmed, actor, reason="promoted from the waiting list")
+        state.confirmed[chosen.municipality_id] += 1
+        _tell(chosen, "enrollment_promoted")
+        promoted.append(chosen)
+    return promoted
+
+
+def _locked_session(session_id: int) -> TrainingSession:
+    session = db.session.get(TrainingSession, session_id, populate_existing=True)
+    if session is None:
+        raise EnrollmentRefused(_("開催回が見つかりません。"))
+    return session
+
+
+def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Person | None = None) -> Enrollment:
+    """An application by the person (or a nomination by their coordinator, which counts as approved).
+
+    Returns the enrollment: confirmed, waiting, or pending approval. Raises EnrollmentRefused with the
+    reason otherwise; nothing is written then.
+    """
+    person_id = person.id
+    try:
+        with locked_transaction("session", session_id):
+            session = _locked_session(session_id)
+            person = db.session.get(Person, person_id)
+            problems = eligibility_problems(person, session)
+            if problems:
+                raise EnrollmentRefused(problems[0])
+            enrollment = enrollment_of(person, session)
+            if enrollment is not None and enrollment.status != EnrollmentStatus.cancelled:
+                raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。"))
+            if enrollment is None:  # a cancelled application may be made again, at the end of the line
+                enrollment = Enrollment(session=session, person=person, status=EnrollmentStatus.pending)
+                db.session.add(enrollment)
+            enrollment.municipality_id = person.municipality_id
+            enrollment.note = note.strip()
+            enrollment.status = EnrollmentStatus.pending
+            enrollment.applied_at = enrollment.status_changed_at = utcnow()
+            enrollment.queue_rank, enrollment.late_cancellation, enrollment.attendance = 0, False, None
+            db.session.flush()
+            record(
+                "enrollment.applied" if nominated_by is None else "enrollment.nominated",
+                enrollment,
+                after={"session_id": session.id, "person_id": person.id},
+                actor=nominated_by or person,
+            )
+            if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
+                _tell(enrollment, "enrollment_pending")
+            else:
+                _seat_or_wait(enrollment, seat_state(session), nominated_by or person)
+    except IntegrityError as error:
+        # Two submissions of the same form at once: the database's unique rule stopped the second.
+        db.session.rollback()
+        raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。")) from error
+    return enrollment
+
+
+def _load(enrollment_id: int) -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id, populate_existing=True)
+    if enrollment is None:
+        raise EnrollmentRefused(_("申込が見つかりません。"))
+    return enrollment
+
+
+def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, comment: str = "") -> Enrollment:
+    """The coordinator approves (seat or waiting list) or declines a pending application."""
+    with locked_transaction("session", session_id):
+        enrollment = _load(enrollment_id)
+        session = _locked_session(enrollment.session_id)
+        if not actor.coordinates(enrollment.municipality_id):
+            raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
+        if enrollment.status != EnrollmentStatus.pending:
+            raise EnrollmentRefused(_("この申込はすでに処理されています。"))
+        enrollment.decision_comment = comment.strip()
+        if approve:
+            _seat_or_wait(enrollment, seat_state(session), actor)
+        else:
+            _set_status(enrollment, EnrollmentStatus.declined, actor, reason=comment)
+            _tell(enrollment, "enrollment_declined")
+    return enrollment
+
+
+def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "") -> Enrollment:
+    """Withdraw an application. The person may until the cancellation deadline; after it only their
+    coordinator or the secretariat can, recorded as a late cancellation. A freed seat is passed on."""
+    with locked_transaction("session", session_id):
+        enrollment = _load(enrollment_id)
+        session = _locked_session(enrollment.session_id)
+        if not actor.may_act_for(enrollment.person):
+            raise EnrollmentRefused(_("この申込を取り消す権限がありません。"))
+        if enrollment.status not in ACTIVE:
+            raise EnrollmentRefused(_("この申込はすでに取り消されているか、処理済みです。"))
+        late = utcnow() >= session.cancellation_deadline
+        if late and not actor.coordinates(enrollment.municipality_id):
+            raise EnrollmentRefused(_("キャンセル期限を過ぎています。取り消しは所属の研修担当者に依頼してください。"))
+        enrollment.late_cancellation = late and enrollment.status == EnrollmentStatus.confirmed
+        _set_status(enrollment, EnrollmentStatus.cancelled, actor, reason=reason)
+        _tell(enrollment, "enrollment_cancelled")
+        promote(session, actor)
+    return enrollment
+
+
+def move_in_line(enrollment_id: int, session_id: int, actor: Person, offset: int, reason: str) -> None:
+    """The coordinator moves someone up (-1) or down (+1) their municipality's waiting list, with a reason."""
+    if not reason.strip():
+        raise EnrollmentRefused(_("並べ替えの理由を入力してください。"), field="reason")
+    with locked_transaction("session", session_id):
+        enrollment = _load(enrollment_id)
+        if not actor.coordinates(enrollment.municipality_id):
+            raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
+        line = waiting_line(enrollment.session_id, enrollment.municipality_id)
+        if enrollment not in line:
+            raise EnrollmentRefused(_("キャンセル待ちの方だけ並べ替えられます。"))
+        index = line.index(enrollment)
+        target = index + offset
+        if not 0 <= target < len(line):
+            raise EnrollmentRefused(_("これ以上移動できません。"))
+        line.insert(target, line.pop(index))
+        for rank, item in enumerate(line):
+            item.queue_rank = rank
+        record(
+            "enrollment.reordered",
+            enrollment,
+            before={"position": index + 1},
+            after={"position": target + 1},
+            reason=reason.strip(),
+            actor=actor,
+        )
+
+
+def give_seats(
+    session_id: int,
+    actor: Person,
+    from_municipality_id: int,
+    seats: int,
+    to_municipality_id: int | None,
+    reason: str = "",
+) -> None:
+    """Move unused quota seats of one municipality to another, or to the shared pool (to None)."""
+    if seats < 1:
+        raise EnrollmentRefused(_("1以上の席数を入力してください。"), field="seats")
+    with locked_transaction("session", session_id):
+        session = _locked_session(session_id)
+        if not actor.coordinates(from_municipality_id):
+            raise EnrollmentRefused(_("他の市町の枠は操作できません。"))
+        state = seat_state(session)
+        unused = state.quotas.get(from_municipality_id, 0) - state.confirmed[from_municipality_id]
+        if seats > unused:
+            raise EnrollmentRefused(_("譲れるのは未使用の枠（%(n)d席）までです。", n=max(unused, 0)), field="seats")
+        quotas = {q.municipality_id: q for q in session.quotas}
+        race_window()
+        quotas[from_municipality_id].seats -= seats
+        if to_municipality_id is not None:
+            if to_municipality_id not in quotas:
+                quotas[to_municipality_id] = SessionQuota(municipality_id=to_municipality_id, seats=0)
+                session.quotas.append(quotas[to_municipality_id])
+            quotas[to_municipality_id].seats += seats
+        record(
+            "session.seats_given",
+            session,
+            before={"from": from_municipality_id},
+            after={"to": to_municipality_id or "pool", "seats": seats},
+            reason=reason,
+            municipality_id=from_municipality_id,
+            actor=actor,
+        )
+        db.session.flush()
+        promote(session, actor)
+
+
+def set_capacity_and_quotas(
+    session_id: int, actor: Person, capacity: int, quotas: dict[int, int], reason: str = ""
+) -> None:
+    """The secretariat changes capacity and quotas: never below what is confirmed, quotas within capacity."""
+    with locked_transaction("session", session_id):
+        session = _locked_session(session_id)
+        state = seat_state(session)
+        if sum(quotas.values()) > capacity:
+            raise EnrollmentRefused(
+                _(
+                    "各市町の枠の合計（%(sum)d人）が定員（%(cap)d人）を超えています。",
+                    sum=sum(quotas.values()),
+                    cap=capacity,
+                ),
+                field="quotas",
+            )
+        if capacity < state.total_confirmed:
+            raise EnrollmentRefused(
+                _("定員を参加確定者数（%(n)d人）より少なくはできません。", n=state.total_confirmed), field="capacity"
+            )
+        before = {"capacity": session.capacity, "quotas": state.quotas}
+        session.capacity = capacity
+        existing = {q.municipality_id: q for q in session.quotas}
+        for municipality_id, seats in quotas.items():
+            if municipality_id in existing:
+                existing[municipality_id].seats = seats
+            else:
+                session.quotas.append(SessionQuota(municipality_id=municipality_id, seats=seats))
+        record(
+            "session.seats_changed",
+            session,
+            before=before,
+            after={"capacity": capacity, "quotas": quotas},
+            reason=reason,
+            actor=actor,
+        )
+        db.session.flush()
+        promote(session, actor)
+
+
+def mark_attendance(enrollment_id: int, actor: Person, attended: bool) -> Enrollment:
+    """Record attendance on the day; attended people count as having completed the course."""
+    enrollment = _load(enrollment_id)
+    if not actor.coordinates(enrollment.municipality_id):
+        raise EnrollmentRefused(_("他の市町の参加者は操作できません。"))
+    if enrollment.status != EnrollmentStatus.confirmed:
+        raise EnrollmentRefused(_("参加確定者だけ出欠を記録できます。"))
+    if utcnow() < enrollment.session.starts_at:
+        raise EnrollmentRefused(_("出欠は開催日から記録できます。"))
+    new = Attendance.attended if attended else Attendance.absent
+    if enrollment.attendance != new:
+        record(
+            "enrollment.attendance",
+            enrollment,
+            before={"attendance": enrollment.attendance},
+            after={"attendance": new},
+            actor=actor,
+        )
+        enrollment.attendance = new
+    return enrollment
+
+
+def release_due(now: datetime | None = None) -> int:
+    """The periodic job: apply release dates (and any promotion still owed). Returns people promoted."""
+    now = now or utcnow()
+    session_ids = db.session.scalars(
+        select(TrainingSession.id)
+        .join(Enrollment, Enrollment.session_id == TrainingSession.id)
+        .where(TrainingSession.cancelled_at.is_(None), Enrollment.status == EnrollmentStatus.waiting)
+        .distinct()
+    ).all()
+    promoted = 0
+    for session_id in session_ids:
+        with locked_transaction("session", session_id):
+            promoted += len(promote(_locked_session(session_id), now=now))
+    return promoted
+
+
+def my_enrollments(person: Person) -> list[Enrollment]:
+    """A person's applications, newest session first, with sessions and days loaded."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.person_id == person.id)
+            .options(
+                joinedload(Enrollment.session).selectinload(TrainingSession.days),
+                joinedload(Enrollment.session).joinedload(TrainingSession.course),
+            )
+            .order_by(Enrollment.applied_at.desc())
+        ).unique()
+    )
