@@ -472,7 +472,6 @@ def release_due(now: datetime | None = None) -> int:
 
 def my_enrollments(person: Person) -> list[Enrollment]:
     """A person's applications, newest session first, with sessions and days loaded."""
-    from sqlalchemy.orm import selectinload
 
     return list(
         db.session.scalars(
