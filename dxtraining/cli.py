@@ -128,9 +128,11 @@ def set_domains(code, domains) -> None:
 
 def run_jobs_once() -> dict[str, object]:
     """Everything periodic, once. Each feature adds its step here."""
+    from .enrollment.services import release_due
     from .notifications.services import deliver_due
 
-    return {"mail (sent, failed)": deliver_due()}
+    # Promotions first, so the mail they write goes out in the same round.
+    return {"promoted from waiting lists": release_due(), "mail (sent, failed)": deliver_due()}
 
 
 @jobs.command("run")

@@ -1,0 +1,182 @@
+"""Employees apply and follow their status; coordinators manage only their own municipality."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event
+
+from dxtraining.enrollment import services
+from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
+from dxtraining.extensions import db
+from dxtraining.sessions.models import EnrollmentMode
+from tests.conftest import text_of
+from tests.planning_helpers import make_session
+
+
+@pytest.fixture
+def session(municipalities):
+    return make_session(capacity=3, quotas={municipalities["草加市"].id: 1, municipalities["越谷市"].id: 1})
+
+
+def test_employee_applies_sees_confirmed_and_cancels(client_for, make_person, session):
+    person = make_person("草加市")
+    user = client_for(person)
+    page = text_of(user.get(f"/sessions/{session.id}"))
+    assert "申し込む" in page
+    response = user.post(f"/sessions/{session.id}/apply", {"note": "車いすを使用します"})
+    assert response.status_code == 302
+    assert "参加確定" in text_of(user.get("/my/trainings"))
+    enrollment = db.session.scalar(db.select(Enrollment))
+    assert enrollment.note == "車いすを使用します"
+    assert user.post(f"/enrollments/{enrollment.id}/cancel").status_code == 302
+    db.session.refresh(enrollment)
+    assert enrollment.status == EnrollmentStatus.cancelled
+
+
+def test_waiting_person_sees_their_position(client_for, make_person, session):
+    for _ in range(2):  # the quota seat and the pool seat
+        services.apply(make_person("草加市"), session.id)
+    services.apply(make_person("草加市"), session.id)
+    late = make_person("草加市")
+    user = client_for(late)
+    user.post(f"/sessions/{session.id}/apply", {"note": ""})
+    assert "キャンセル待ち（2番目）" in text_of(user.get("/my/trainings"))
+
+
+def test_refusal_is_explained_and_changes_nothing(client_for, make_person, session):
+    user = client_for(make_person("草加市", rank="director"))
+    page = text_of(user.get(f"/sessions/{session.id}"))
+    assert "この研修の対象は課長級以下の職員です。" in page
+    response = user.post(f"/sessions/{session.id}/apply", {"note": ""}, follow_redirects=True)
+    assert "この研修の対象は課長級以下の職員です。" in text_of(response)
+    assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == 0
+
+
+def test_forged_and_missing_targets_never_500(client_for, make_person, session):
+    user = client_for(make_person("草加市"))
+    assert user.post("/sessions/999999/apply", {"note": ""}).status_code == 404
+    assert user.post(f"/sessions/{session.id}/apply", {"note": "x" * 5000}).status_code == 302
+    assert user.post(f"/sessions/{session.id}/apply", {"note": ""}, csrf=False).status_code == 400
+    assert user.post("/enrollments/999999/cancel").status_code == 404
+    assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == 0
+
+
+def test_an_employee_cannot_cancel_someone_elses_application(client_for, make_person, session):
+    victim = services.apply(make_person("草加市"), session.id)
+    response = client_for(make_person("草加市")).post(f"/enrollments/{victim.id}/cancel")
+    assert response.status_code == 403
+    db.session.refresh(victim)
+    assert victim.status == EnrollmentStatus.confirmed
+
+
+def test_coordinator_approves_declines_and_nominates(client_for, make_person, municipalities):
+    session = make_session(capacity=3, quotas={municipalities["草加市"].id: 2}, enrollment_mode=EnrollmentMode.approval)
+    a, b = services.apply(make_person("草加市"), session.id), services.apply(make_person("草加市"), session.id)
+    colleague = make_person("草加市", name="推薦 される")
+    user = client_for(make_person("草加市", coordinator=True))
+    page = text_of(user.get(f"/sessions/{session.id}/manage/112216"))
+    assert a.person.name in page and "推薦 される" in page
+    user.post(f"/enrollments/{a.id}/decide", {"decision": "approve", "comment": ""})
+    user.post(f"/enrollments/{b.id}/decide", {"decision": "decline", "comment": "今回は見送り"})
+    user.post(f"/sessions/{session.id}/manage/112216/nominate", {"person_id": colleague.id, "note": ""})
+    rows = dict(db.session.execute(db.select(Enrollment.person_id, Enrollment.status)).all())
+    assert rows == {
+        a.person_id: EnrollmentStatus.confirmed,
+        b.person_id: EnrollmentStatus.declined,
+        colleague.id: EnrollmentStatus.confirmed,
+    }
+
+
+def test_coordinator_cannot_read_change_or_export_another_municipality(client_for, make_person, session):
+    koshigaya = services.apply(make_person("越谷市", name="越谷 秘密子"), session.id)
+    user = client_for(make_person("草加市", coordinator=True))
+    for url in (
+        f"/sessions/{session.id}/manage/112224",
+        f"/sessions/{session.id}/attendance/112224",
+        f"/sessions/{session.id}/roster.csv?municipality=112224",
+        f"/sessions/{session.id}/roster.xlsx",
+    ):
+        response = user.get(url)
+        assert response.status_code == 403, url
+        assert "越谷 秘密子" not in text_of(response)
+    for url, data in (
+        (f"/enrollments/{koshigaya.id}/decide", {"decision": "decline"}),
+        (f"/enrollments/{koshigaya.id}/cancel", {}),
+        (f"/enrollments/{koshigaya.id}/move", {"direction": "up", "reason": "x"}),
+        (f"/sessions/{session.id}/manage/112224/give", {"seats": 1, "to": "pool"}),
+        (f"/sessions/{session.id}/seats", {"capacity": 99}),
+    ):
+        assert user.post(url, data).status_code == 403, url
+    db.session.refresh(koshigaya)
+    assert koshigaya.status == EnrollmentStatus.confirmed
+
+
+def test_coordinator_gives_a_seat_to_another_municipality(client_for, make_person, session, municipalities):
+    user = client_for(make_person("草加市", coordinator=True))
+    response = user.post(f"/sessions/{session.id}/manage/112216/give", {"seats": 1, "to": "112348", "reason": ""})
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert session.quota_for(municipalities["草加市"].id) == 0
+    assert session.quota_for(municipalities["八潮市"].id) == 1
+
+
+def test_roster_exports_open_in_excel_with_japanese_and_no_formulas(client_for, make_person, session):
+    services.apply(make_person("草加市", name='=HYPERLINK("http://x")', department="総務部 人事課"), session.id)
+    services.apply(make_person("越谷市", name="越谷 花子"), session.id)
+    user = client_for(make_person("草加市", coordinator=True))
+    raw = user.get(f"/sessions/{session.id}/roster.csv?municipality=112216").data
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["市町", "所属", "職層", "氏名"]
+    assert len(rows) == 2 and rows[1][0] == "草加市" and rows[1][3].startswith("'=")
+    xlsx = user.get(f"/sessions/{session.id}/roster.xlsx?municipality=112216")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[1][6] == "参加確定" and values[1][3].startswith("'=")
+    secretariat = client_for(make_person(secretariat=True))
+    everyone = list(
+        csv.reader(io.StringIO(secretariat.get(f"/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")))
+    )
+    assert {r[0] for r in everyone[1:]} == {"草加市", "越谷市"}
+
+
+def count_queries(client, url) -> int:
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    return len(statements)
+
+
+def test_query_counts_do_not_grow_with_applicants_or_sessions(client_for, make_person, municipalities):
+    secretariat = make_person(secretariat=True)
+    coordinator = make_person("草加市", coordinator=True)
+    employee = make_person("草加市")
+
+    def measure(n: int) -> list[int]:
+        sessions = [make_session(capacity=200, quotas={municipalities["草加市"].id: 200}) for _ in range(n)]
+        for s in sessions:
+            services.apply(employee, s.id)
+        target = sessions[0]
+        for _ in range(n):
+            services.apply(make_person("草加市"), target.id)
+        urls = [
+            (employee, f"/sessions/{target.id}"),
+            (employee, "/my/trainings"),
+            (coordinator, f"/sessions/{target.id}/manage/112216"),
+            (coordinator, f"/sessions/{target.id}/roster.csv?municipality=112216"),
+            (secretariat, f"/sessions/{target.id}/roster.xlsx"),
+        ]
+        return [count_queries(client_for(person), url) for person, url in urls]
+
+    assert measure(1) == measure(50)
