@@ -119,6 +119,8 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Secure cookies need HTTPS; only a closed benchmark on loopback turns this off.
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = _bool("COOKIE_SECURE", True)
 
     @classmethod
     def check(cls) -> None:
