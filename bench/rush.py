@@ -91,10 +91,16 @@ class Client:
 def prepare_database(url: str) -> tuple[int, list[str]]:
     """Schema by migration, reference data, 600 employees and the session. Returns (session id, emails)."""
     env = {**os.environ, "DATABASE_URL": url, "DXT_ENV": "development", "MAIL_ECHO": "0"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "seed"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "seed"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     os.environ["DATABASE_URL"] = url
     from argon2 import PasswordHasher
 
@@ -120,9 +126,17 @@ def prepare_database(url: str) -> tuple[int, list[str]]:
             domain = m.domains[0].domain
             for i in range(PER_MUNICIPALITY):
                 email = f"rush{i:03d}@{domain}"
-                db.session.add(Person(email=email, name=f"{m.name} 職員{i}", name_kana="しょくいん",
-                                      municipality_id=m.id, rank=staff_rank, password_hash=password_hash,
-                                      email_confirmed_at=utcnow()))
+                db.session.add(
+                    Person(
+                        email=email,
+                        name=f"{m.name} 職員{i}",
+                        name_kana="しょくいん",
+                        municipality_id=m.id,
+                        rank=staff_rank,
+                        password_hash=password_hash,
+                        email_confirmed_at=utcnow(),
+                    )
+                )
                 emails.append(email)
         session = save_session(course, plan_for(course, quotas=default_quotas(course)))
         db.session.commit()
@@ -176,8 +190,10 @@ def report(name: str, latencies: list[float], wall: float) -> dict[str, float]:
         "p95": percentile(latencies, 95) * 1000,
         "p99": percentile(latencies, 99) * 1000,
     }
-    print(f"{name:<22} {figures['rps']:8.1f} req/s   p50 {figures['p50']:7.1f} ms   "
-          f"p95 {figures['p95']:7.1f} ms   p99 {figures['p99']:7.1f} ms")
+    print(
+        f"{name:<22} {figures['rps']:8.1f} req/s   p50 {figures['p50']:7.1f} ms   "
+        f"p95 {figures['p95']:7.1f} ms   p99 {figures['p99']:7.1f} ms"
+    )
     return figures
 
 
@@ -203,16 +219,38 @@ def main() -> int:
     else:
         url = f"sqlite:///{tmp / 'rush.sqlite'}"
     backend = "PostgreSQL" if drop else "SQLite"
-    print(f"dxtraining rush benchmark: {backend}, {WORKERS} gunicorn workers, {CLIENTS} clients, "
-          f"{6 * PER_MUNICIPALITY} applicants, {os.cpu_count()} CPU cores")
+    print(
+        f"dxtraining rush benchmark: {backend}, {WORKERS} gunicorn workers, {CLIENTS} clients, "
+        f"{6 * PER_MUNICIPALITY} applicants, {os.cpu_count()} CPU cores"
+    )
     session_id, emails = prepare_database(url)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DXT_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "COOKIE_SECURE": "0", "DXT_INSTANCE_PATH": str(tmp), "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
-           "MAIL_ECHO": "0", "PREFERRED_URL_SCHEME": "http"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DXT_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "COOKIE_SECURE": "0",
+        "DXT_INSTANCE_PATH": str(tmp),
+        "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+        "MAIL_ECHO": "0",
+        "PREFERRED_URL_SCHEME": "http",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"], cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
@@ -226,8 +264,9 @@ def main() -> int:
         def sign_in(pair):
             client, email = pair
             token = client.token("/signin")
-            status, _, _ = client.request("POST", "/signin", {"csrf_token": token, "email": email,
-                                                              "password": PASSWORD})
+            status, _, _ = client.request(
+                "POST", "/signin", {"csrf_token": token, "email": email, "password": PASSWORD}
+            )
             if status != 302:
                 raise RuntimeError(f"sign-in failed for {email}: {status}")
             client.apply_token = client.token(f"/sessions/{session_id}")
@@ -250,8 +289,9 @@ def main() -> int:
         sampler = threading.Thread(target=sample)
         sampler.start()
         apply_lat, apply_status, apply_wall = rush(
-            clients, lambda c: c.request("POST", f"/sessions/{session_id}/apply", {"csrf_token": c.apply_token,
-                                                                                   "note": ""}))
+            clients,
+            lambda c: c.request("POST", f"/sessions/{session_id}/apply", {"csrf_token": c.apply_token, "note": ""}),
+        )
         sampling.set()
         sampler.join()
         current, peak = worker_memory(server.pid)
@@ -262,10 +302,14 @@ def main() -> int:
     print()
     floor = report("GET /healthz (floor)", floor_lat, floor_wall)
     applying = report("POST apply", apply_lat, apply_wall)
-    print(f"{'ratio apply / floor':<22} {floor['rps'] / applying['rps']:8.2f}x slower   "
-          f"p99 {applying['p99'] / floor['p99']:.2f}x")
-    print(f"worker RSS during the rush: peak {max(sampled):.0f} MB; lifetime peak (incl. argon2 sign-ins) "
-          f"{max(peak):.0f} MB; before the rush {max(memory_before_peak):.0f} MB")
+    print(
+        f"{'ratio apply / floor':<22} {floor['rps'] / applying['rps']:8.2f}x slower   "
+        f"p99 {applying['p99'] / floor['p99']:.2f}x"
+    )
+    print(
+        f"worker RSS during the rush: peak {max(sampled):.0f} MB; lifetime peak (incl. argon2 sign-ins) "
+        f"{max(peak):.0f} MB; before the rush {max(memory_before_peak):.0f} MB"
+    )
 
     from sqlalchemy import create_engine, func, select, text
 
@@ -278,7 +322,8 @@ def main() -> int:
         rows = connection.execute(
             select(Municipality.name, Enrollment.status, func.count(Enrollment.id))
             .join(Municipality, Municipality.id == Enrollment.municipality_id)
-            .group_by(Municipality.name, Enrollment.status).order_by(Municipality.name)
+            .group_by(Municipality.name, Enrollment.status)
+            .order_by(Municipality.name)
         ).all()
         applicants = connection.execute(text("SELECT count(*), count(DISTINCT person_id) FROM enrollment")).one()
     engine.dispose()
@@ -294,8 +339,10 @@ def main() -> int:
     failed = sum(s != 302 for s in apply_status) + sum(s != 200 for s in floor_status)
     overbooked = sum(per.values()) > 30 or any(n > 5 for n in per.values())
     lost = applicants[0] != len(emails) or applicants[1] != len(emails)
-    print(f"\n5xx responses: {errors_5xx}; failed requests: {failed}; confirmed: {sum(per.values())} of 30; "
-          f"overbooked: {'YES' if overbooked else 'no'}; applicants recorded: {applicants[0]} of {len(emails)}")
+    print(
+        f"\n5xx responses: {errors_5xx}; failed requests: {failed}; confirmed: {sum(per.values())} of 30; "
+        f"overbooked: {'YES' if overbooked else 'no'}; applicants recorded: {applicants[0]} of {len(emails)}"
+    )
     return 1 if (overbooked or lost or failed) else 0
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from dxtraining.audit.models import AuditEntry
 from dxtraining.extensions import db
 from dxtraining.notifications.models import Message
+from dxtraining.notifications.services import render
 from dxtraining.people.models import Person, Rank
 from tests.conftest import PASSWORD, links_age, text_of
 
@@ -17,7 +18,7 @@ LINK_RE = re.compile(r"http://localhost(/\S+)")
 def last_link(kind: str) -> str:
     message = db.session.scalars(db.select(Message).where(Message.kind == kind).order_by(Message.id.desc())).first()
     assert message is not None, f"no {kind} message was queued"
-    return LINK_RE.search(message.body_text).group(1)
+    return LINK_RE.search(render(message).body_text).group(1)
 
 
 def test_employee_signs_in_and_out(anonymous, make_person):

@@ -8,7 +8,7 @@ import socket
 
 from dxtraining.extensions import db
 from dxtraining.notifications.models import Message, MessageStatus
-from dxtraining.notifications.services import deliver_due, notify
+from dxtraining.notifications.services import deliver_due, notify, render
 
 
 def free_port() -> int:
@@ -30,6 +30,7 @@ def test_messages_are_rendered_in_the_recipients_language(app, make_person):
     ja = notify(japanese, "password_reset", {"link": "http://localhost/r"})
     en = notify(english, "password_reset", {"link": "http://localhost/r"})
     db.session.commit()
+    render(ja), render(en)
     assert ja.subject == "【DX研修】パスワードの再設定"
     assert en.subject.startswith("[DX training]")
     assert "http://localhost/r" in en.body_text and "<p>" in en.body_html

@@ -17,7 +17,9 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..courses.models import Course, CourseRankLimit
 
 from ..audit.services import record
 from ..database import locked_transaction, race_window, utcnow
@@ -112,11 +114,7 @@ def seat_state(session: TrainingSession, now: datetime | None = None) -> SeatSta
             ).all()
         )
     )
-    quotas = dict(
-        db.session.execute(
-            select(SessionQuota.municipality_id, SessionQuota.seats).where(SessionQuota.session_id == session.id)
-        ).all()
-    )
+    quotas = {q.municipality_id: q.seats for q in session.quotas}
     return SeatState(session.capacity, quotas, confirmed, (now or utcnow()) >= session.release_at)
 
 
@@ -168,12 +166,20 @@ def waiting_positions(enrollments: list[Enrollment]) -> dict[int, int]:
 # Deciding ---------------------------------------------------------------------------------------
 
 
-def _set_status(enrollment: Enrollment, status: EnrollmentStatus, actor: Person | None, reason: str = "") -> None:
+def _set_status(
+    enrollment: Enrollment,
+    status: EnrollmentStatus,
+    actor: Person | None,
+    reason: str = "",
+    action: str = "enrollment.status_changed",
+) -> None:
     before = enrollment.status
     enrollment.status = status
     enrollment.status_changed_at = utcnow()
+    if enrollment.id is None:
+        db.session.flush()  # one INSERT with the final status; the audit entry needs the id
     record(
-        "enrollment.status_changed",
+        action,
         enrollment,
         before={"status": before},
         after={"status": status},
@@ -186,15 +192,16 @@ def _tell(enrollment: Enrollment, kind: str, **context) -> None:
     notify(enrollment.person, kind, {"enrollment": enrollment, "session": enrollment.session, **context})
 
 
-def _seat_or_wait(enrollment: Enrollment, state: SeatState, actor: Person | None, kind_prefix: str = "") -> None:
+def _seat_or_wait(
+    enrollment: Enrollment, state: SeatState, actor: Person | None, action: str = "enrollment.status_changed"
+) -> None:
     race_window()
     if state.seat_for(enrollment.municipality_id):
-        _set_status(enrollment, EnrollmentStatus.confirmed, actor)
+        _set_status(enrollment, EnrollmentStatus.confirmed, actor, action=action)
         state.confirmed[enrollment.municipality_id] += 1
         _tell(enrollment, "enrollment_confirmed")
     else:
-        _set_status(enrollment, EnrollmentStatus.waiting, actor)
-        db.session.flush()
+        _set_status(enrollment, EnrollmentStatus.waiting, actor, action=action)
         _tell(enrollment, "enrollment_waiting", position=waiting_position(enrollment))
 
 
@@ -230,7 +237,17 @@ def promote(session: TrainingSession, actor: Person | None = None, now: datetime
 
 
 def _locked_session(session_id: int) -> TrainingSession:
-    session = db.session.get(TrainingSession, session_id, populate_existing=True)
+    """The session, freshly read inside the lock, with what the rules need loaded in two queries."""
+    session = db.session.get(
+        TrainingSession,
+        session_id,
+        populate_existing=True,
+        options=[
+            joinedload(TrainingSession.course).joinedload(Course.max_rank),
+            joinedload(TrainingSession.course).selectinload(Course.rank_limits).joinedload(CourseRankLimit.max_rank),
+            selectinload(TrainingSession.quotas),
+        ],
+    )
     if session is None:
         raise EnrollmentRefused(_("開催回が見つかりません。"))
     return session
@@ -246,7 +263,7 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     try:
         with locked_transaction("session", session_id):
             session = _locked_session(session_id)
-            person = db.session.get(Person, person_id)
+            person = db.session.get(Person, person_id, options=[joinedload(Person.rank)])
             problems = eligibility_problems(person, session)
             if problems:
                 raise EnrollmentRefused(problems[0])
@@ -259,19 +276,14 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             enrollment.municipality_id = person.municipality_id
             enrollment.note = note.strip()
             enrollment.status = EnrollmentStatus.pending
-            enrollment.applied_at = enrollment.status_changed_at = utcnow()
+            enrollment.applied_at = utcnow()
             enrollment.queue_rank, enrollment.late_cancellation, enrollment.attendance = 0, False, None
-            db.session.flush()
-            record(
-                "enrollment.applied" if nominated_by is None else "enrollment.nominated",
-                enrollment,
-                after={"session_id": session.id, "person_id": person.id},
-                actor=nominated_by or person,
-            )
+            action = "enrollment.applied" if nominated_by is None else "enrollment.nominated"
             if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
+                _set_status(enrollment, EnrollmentStatus.pending, person, action=action)
                 _tell(enrollment, "enrollment_pending")
             else:
-                _seat_or_wait(enrollment, seat_state(session), nominated_by or person)
+                _seat_or_wait(enrollment, seat_state(session), nominated_by or person, action=action)
     except IntegrityError as error:
         # Two submissions of the same form at once: the database's unique rule stopped the second.
         db.session.rollback()

@@ -33,10 +33,14 @@ class Message(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     #: what the message is about, e.g. "password_reset"; names its template
     kind: Mapped[str] = mapped_column(String(40), index=True)
-    #: subject line, already in the recipient's language
-    subject: Mapped[str] = mapped_column(String(200))
-    #: plain-text body
-    body_text: Mapped[str] = mapped_column(Text)
+    #: language to write it in ("ja" or "en"), the recipient's choice when it was queued
+    locale: Mapped[str] = mapped_column(String(2), default="ja")
+    #: what the template needs, as JSON: plain values, and rows as {"$model": name, "id": id}
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: subject line in the recipient's language; written when the message is rendered for sending
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    #: plain-text body, written with the subject
+    body_text: Mapped[str] = mapped_column(Text, default="")
     #: HTML body
     body_html: Mapped[str] = mapped_column(Text, default="")
     #: files to attach: a list of {"filename", "content_type", "content"} with text content

@@ -1,14 +1,16 @@
 """`notify` writes a message into the outbox; `deliver_due` sends what is due.
 
-Messages are rendered when written, in the recipient's language, from
-templates/notifications/<kind>.txt: the template sets `subject` and its output is the body.
+`notify` only records who, what kind and the context (a few ids and values) in the transaction of
+the change, so it costs one INSERT inside the seat lock. The text is rendered when the message is
+sent, in the recipient's language, from templates/notifications/<kind>.txt: the template sets
+`subject` and its output is the body.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -38,6 +40,43 @@ def _render(kind: str, locale: str, context: dict[str, Any]) -> tuple[str, str]:
     return subject, body + footer
 
 
+def _pack(value: Any) -> Any:
+    """Context as JSON: model rows by class name and id, dates as ISO text."""
+    if isinstance(value, db.Model):
+        return {"$model": type(value).__name__, "id": value.id}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dict):
+        return {k: _pack(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_pack(v) for v in value]
+    return value
+
+
+def _unpack(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "$model" in value:
+            model = db.Model.registry._class_registry[value["$model"]]
+            return db.session.get(model, value["id"])
+        if "$datetime" in value:
+            return datetime.fromisoformat(value["$datetime"])
+        return {k: _unpack(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unpack(v) for v in value]
+    return value
+
+
+def render(message: Message) -> Message:
+    """Write the subject and bodies of a queued message (once; later calls keep the first text)."""
+    if not message.subject:
+        context = _unpack(message.context)
+        if message.person is not None:
+            context["person"] = message.person
+        message.subject, message.body_text = _render(message.kind, message.locale, context)
+        message.body_html = _html(message.body_text)
+    return message
+
+
 def _html(body_text: str) -> str:
     paragraphs = [str(escape(p)).replace("\n", "<br>\n") for p in body_text.split("\n\n")]
     return "<!doctype html><html><body>" + "".join(f"<p>{p}</p>\n" for p in paragraphs) + "</body></html>"
@@ -55,20 +94,16 @@ def notify(
 
     Nothing is sent here: if the surrounding change rolls back, the message disappears with it.
     """
-    context = dict(context or {})
     if isinstance(recipient, Person):
         person, address, locale = recipient, recipient.email, locale or recipient.locale
-        context.setdefault("person", recipient)
     else:
         person, address, locale = None, recipient, locale or "ja"
-    subject, body = _render(kind, locale, context)
     message = Message(
         person=person,
         to_address=address,
         kind=kind,
-        subject=subject,
-        body_text=body,
-        body_html=_html(body),
+        locale=locale,
+        context=_pack(context or {}),
         attachments=attachments or [],
     )
     db.session.add(message)
@@ -142,6 +177,7 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
         message = db.session.get(Message, message_id)
         message.attempts += 1
         try:
+            render(message)
             _send(as_email(message, config["MAIL_SENDER"]), message)
         except (OSError, smtplib.SMTPException) as error:
             failed += 1

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 228cf0a906e9
+Revision ID: f2e941807557
 Revises: 
-Create Date: 2026-11-26 05:31:37.854192
+Create Date: 2026-11-26 05:46:00.226505
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import dxtraining.database
 
 
 # revision identifiers, used by Alembic.
-revision = '228cf0a906e9'
+revision = 'f2e941807557'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -191,6 +191,8 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('locale', sa.String(length=2), nullable=False),
+    sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
