@@ -43,7 +43,9 @@ def _enrollment_or_404(enrollment_id: int) -> Enrollment:
 @bp.post("/sessions/<int:session_id>/apply")
 @login_required
 def apply(session_id: int):
-    session = _session_or_404(session_id)
+    session = db.session.get(TrainingSession, session_id)  # the rules load what they need, under the lock
+    if session is None:
+        abort(404)
     form = ApplyForm()
     if not form.validate_on_submit():
         flash(_("申込できませんでした。入力内容を確認してください。"), "error")

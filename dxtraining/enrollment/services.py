@@ -19,9 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..courses.models import Course, CourseRankLimit
-
 from ..audit.services import record
+from ..courses.models import Course, CourseRankLimit
 from ..database import locked_transaction, race_window, utcnow
 from ..extensions import db
 from ..notifications.services import notify
