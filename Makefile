@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 PYTHON ?= python3
 
-.PHONY: run test setup install translations extract-messages db chromium lint bench clean
+.PHONY: run test setup install translations extract-messages db chromium node-tools lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,12 +43,18 @@ chromium:
 	  else echo "chromium is missing: install Debian's chromium package" >&2; exit 1; fi; \
 	fi
 
+# Independent parsers the tests run under node (ical.js); installed from the npm registry.
+node-tools: tests/js/node_modules/.installed
+tests/js/node_modules/.installed: tests/js/package.json
+	cd tests/js && npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
 lint: install
 	$(BIN)/ruff check .
 
 # The whole suite on SQLite; with TEST_DATABASE_URL set, again on that PostgreSQL (browser tests
 # serve their own SQLite file, so they run once).
-test: setup chromium lint
+test: setup chromium node-tools lint
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \

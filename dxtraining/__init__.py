@@ -82,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
+    from .calendars.routes import bp as calendars_bp
     from .courses.routes import bp as courses_bp
     from .enrollment.routes import bp as enrollment_bp
     from .main.errors import register_error_pages
@@ -90,7 +91,17 @@ def _register_blueprints(app: Flask) -> None:
     from .people.routes import bp as people_bp
     from .sessions.routes import bp as sessions_bp
 
-    for blueprint in (main_bp, auth_bp, people_bp, courses_bp, sessions_bp, enrollment_bp, audit_bp, notifications_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        people_bp,
+        courses_bp,
+        sessions_bp,
+        enrollment_bp,
+        calendars_bp,
+        audit_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
 

@@ -74,6 +74,11 @@ def render(message: Message) -> Message:
             context["person"] = message.person
         message.subject, message.body_text = _render(message.kind, message.locale, context)
         message.body_html = _html(message.body_text)
+        from ..calendars.invitations import invitation_for
+
+        invitation = invitation_for(message.kind, context, message.person, message.locale)
+        if invitation is not None:
+            message.attachments = [*message.attachments, invitation]
     return message
 
 
@@ -123,7 +128,11 @@ def as_email(message: Message, sender: str) -> EmailMessage:
     for attachment in message.attachments:
         maintype, _, subtype = attachment["content_type"].partition("/")
         email.add_attachment(
-            attachment["content"].encode(), maintype=maintype, subtype=subtype, filename=attachment["filename"]
+            attachment["content"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+            params=attachment.get("params", {}),
         )
     return email
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f2e941807557
+Revision ID: af9d5806e6c8
 Revises: 
-Create Date: 2026-11-26 05:46:00.226505
+Create Date: 2026-11-26 05:55:01.936508
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import dxtraining.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'f2e941807557'
+revision = 'af9d5806e6c8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -110,11 +110,13 @@ def upgrade():
     sa.Column('is_active_account', sa.Boolean(), nullable=False),
     sa.Column('email_confirmed_at', dxtraining.database.AwareDateTime(timezone=True), nullable=True),
     sa.Column('auth_stamp', sa.String(length=32), nullable=False),
+    sa.Column('calendar_token', sa.String(length=64), nullable=True),
     sa.Column('created_at', dxtraining.database.AwareDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("locale IN ('ja', 'en')", name=op.f('ck_person_locale')),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_person_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['rank_id'], ['rank.id'], name=op.f('fk_person_rank_id_rank')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
+    sa.UniqueConstraint('calendar_token', name=op.f('uq_person_calendar_token')),
     sa.UniqueConstraint('email', name=op.f('uq_person_email'))
     )
     with op.batch_alter_table('person', schema=None) as batch_op:

@@ -1,0 +1,95 @@
+"""What goes into each calendar file, loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..database import utcnow
+from ..enrollment.models import Enrollment, EnrollmentStatus
+from ..enrollment.services import waiting_positions
+from ..extensions import db
+from ..people.models import Person
+from ..sessions.models import AgendaBlock, SessionDay, TrainingSession
+from .ics import Viewer, calendar, last_change, session_events
+
+SHOWN = (EnrollmentStatus.pending, EnrollmentStatus.confirmed, EnrollmentStatus.waiting)
+
+
+def _with_agenda():
+    return (
+        selectinload(TrainingSession.days).selectinload(SessionDay.blocks).selectinload(AgendaBlock.instructor),
+        selectinload(TrainingSession.course),
+    )
+
+
+def person_by_token(token: str) -> Person | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Person).where(Person.calendar_token == token))
+
+
+def ensure_token(person: Person) -> str:
+    """The person's feed token, created on first use (caller commits)."""
+    if person.calendar_token is None:
+        person.calendar_token = secrets.token_urlsafe(32)
+    return person.calendar_token
+
+
+def reset_token(person: Person) -> str:
+    """Revoke the old feed URL and issue a new one (caller commits)."""
+    person.calendar_token = secrets.token_urlsafe(32)
+    return person.calendar_token
+
+
+def personal_feed(person: Person) -> tuple[bytes, object]:
+    """Every session the person applied for; withdrawn ones stay as CANCELLED until the session is over."""
+    now = utcnow()
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.person_id == person.id)
+        .options(selectinload(Enrollment.session).options(*_with_agenda()))
+    ).all()
+    shown = [e for e in enrollments if e.session.days and (e.status in SHOWN or e.session.ends_at > now)]
+    positions = waiting_positions(shown)
+    events = []
+    for e in shown:
+        viewer = Viewer(locale=person.locale, enrollment=e, waiting_position=positions.get(e.id))
+        events += session_events(e.session, viewer)
+    name = "DX研修（受講予定）" if person.locale == "ja" else "DX training (my sessions)"
+    return calendar(name, events), last_change([e.session for e in shown], shown)
+
+
+def public_feed(sessions: list[TrainingSession], locale: str, name: str) -> tuple[bytes, object]:
+    """Public details only: no meeting URL, no personal status."""
+    events = []
+    for session in sessions:
+        events += session_events(session, Viewer(locale=locale))
+    return calendar(name, events), last_change(sessions)
+
+
+def sessions_with_agenda(*where) -> list[TrainingSession]:
+    return list(
+        db.session.scalars(select(TrainingSession).where(*where).options(*_with_agenda()).order_by(TrainingSession.id))
+    )
+
+
+def municipality_feed(person: Person) -> tuple[bytes, object]:
+    """A coordinator's feed: every session, with how many of their municipality's staff are confirmed."""
+    sessions = sessions_with_agenda()
+    counts = dict(
+        db.session.execute(
+            select(Enrollment.session_id, func.count(Enrollment.id))
+            .where(
+                Enrollment.municipality_id == person.municipality_id, Enrollment.status == EnrollmentStatus.confirmed
+            )
+            .group_by(Enrollment.session_id)
+        ).all()
+    )
+    events = []
+    for session in sessions:
+        events += session_events(session, Viewer(locale=person.locale, staff_confirmed=counts.get(session.id, 0)))
+    name = f"DX研修（{person.municipality.name}）"
+    return calendar(name, events), last_change(sessions)
