@@ -58,13 +58,24 @@ def main() -> None:
         db.session.commit()
         client = app.test_client()
         for size in SIZES:
-            person = create_person(email=f"feed{size}@city.soka.saitama.jp", name="計測 太郎",
-                                   municipality=municipalities()[0], rank=ranks()[-1], confirmed=True)
+            person = create_person(
+                email=f"feed{size}@city.soka.saitama.jp",
+                name="計測 太郎",
+                municipality=municipalities()[0],
+                rank=ranks()[-1],
+                confirmed=True,
+            )
             person.password_hash = "unused"  # an active account: feeds of inactive accounts are 404
             db.session.flush()
             for session_id in sessions[:size]:
-                db.session.add(Enrollment(session_id=session_id, person_id=person.id,
-                                          municipality_id=person.municipality_id, status=EnrollmentStatus.confirmed))
+                db.session.add(
+                    Enrollment(
+                        session_id=session_id,
+                        person_id=person.id,
+                        municipality_id=person.municipality_id,
+                        status=EnrollmentStatus.confirmed,
+                    )
+                )
             token = ensure_token(person)
             db.session.commit()
             url = f"/calendar/{token}.ics"

@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.routes import bp as notifications_bp
     from .people.routes import bp as people_bp
     from .sessions.routes import bp as sessions_bp
+    from .surveys.routes import bp as surveys_bp
 
     for blueprint in (
         main_bp,
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         sessions_bp,
         enrollment_bp,
         calendars_bp,
+        surveys_bp,
         audit_bp,
         notifications_bp,
     ):

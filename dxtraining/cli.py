@@ -21,9 +21,10 @@ def seed(demo: bool) -> None:
     """Load reference data (municipalities, ranks) and optionally demo data. Safe to run again."""
     from .courses.seed import load_course
     from .people.reference import load_reference
+    from .surveys.seed import load_questionnaires
 
     load_reference()
-    load_course()
+    load_questionnaires(load_course())
     click.echo("Reference data and the report's course loaded.")
     if not demo:
         return
@@ -130,9 +131,14 @@ def run_jobs_once() -> dict[str, object]:
     """Everything periodic, once. Each feature adds its step here."""
     from .enrollment.services import release_due
     from .notifications.services import deliver_due
+    from .surveys.services import send_invitations_and_reminders
 
-    # Promotions first, so the mail they write goes out in the same round.
-    return {"promoted from waiting lists": release_due(), "mail (sent, failed)": deliver_due()}
+    # Promotions and survey invitations first, so the mail they write goes out in the same round.
+    return {
+        "promoted from waiting lists": release_due(),
+        "survey invitations and reminders": send_invitations_and_reminders(),
+        "mail (sent, failed)": deliver_due(),
+    }
 
 
 @jobs.command("run")

@@ -15,8 +15,15 @@ from .sessions.models import (
     SessionQuota,
     TrainingSession,
 )
+from .surveys.models import Answer, Question, Questionnaire, SurveyParticipant, SurveyResponse, SurveySection
 
 __all__ = [
+    "Answer",
+    "Question",
+    "Questionnaire",
+    "SurveyParticipant",
+    "SurveyResponse",
+    "SurveySection",
     "AgendaBlock",
     "AuditEntry",
     "CaseStudy",

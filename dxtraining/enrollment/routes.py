@@ -67,12 +67,15 @@ def apply(session_id: int):
 @bp.get("/my/trainings")
 @login_required
 def mine():
+    from ..surveys.services import open_surveys_for
+
     enrollments = services.my_enrollments(current_user)
     return render_template(
         "enrollment/mine.html",
         enrollments=enrollments,
         positions=services.waiting_positions(enrollments),
         cancel_form=CancelForm(),
+        surveys=open_surveys_for(current_user, enrollments),
     )
 
 

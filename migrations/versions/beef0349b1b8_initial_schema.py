@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: af9d5806e6c8
+Revision ID: beef0349b1b8
 Revises: 
-Create Date: 2026-11-26 05:55:01.936508
+Create Date: 2026-11-26 06:00:02.419932
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import dxtraining.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'af9d5806e6c8'
+revision = 'beef0349b1b8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -213,6 +213,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_message_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_status'), ['status'], unique=False)
 
+    op.create_table('questionnaire',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('pre', 'post', name='surveykind', native_enum=False, length=8), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('intro', sa.Text(), nullable=False),
+    sa.Column('intro_en', sa.Text(), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('open_days', sa.Integer(), nullable=False),
+    sa.Column('remind_days_before_close', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_questionnaire_course_id_course'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire')),
+    sa.UniqueConstraint('course_id', 'kind', name=op.f('uq_questionnaire_course_id_kind'))
+    )
     op.create_table('training_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -324,6 +339,56 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_quota')),
     sa.UniqueConstraint('session_id', 'municipality_id', name=op.f('uq_session_quota_session_id_municipality_id'))
     )
+    op.create_table('survey_participant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('invited', sa.Boolean(), nullable=False),
+    sa.Column('reminded', sa.Boolean(), nullable=False),
+    sa.Column('answered', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_survey_participant_person_id_person'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_survey_participant_questionnaire_id_questionnaire'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['training_session.id'], name=op.f('fk_survey_participant_session_id_training_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_participant')),
+    sa.UniqueConstraint('questionnaire_id', 'session_id', 'person_id', name=op.f('uq_survey_participant_questionnaire_id_session_id_person_id'))
+    )
+    with op.batch_alter_table('survey_participant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_participant_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_participant_session_id'), ['session_id'], unique=False)
+
+    op.create_table('survey_response',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('edit_key_hash', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_survey_response_municipality_id_municipality')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_survey_response_person_id_person'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_survey_response_questionnaire_id_questionnaire'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['training_session.id'], name=op.f('fk_survey_response_session_id_training_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_response')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('survey_response', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_response_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_response_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_response_questionnaire_id'), ['questionnaire_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_response_session_id'), ['session_id'], unique=False)
+
+    op.create_table('survey_section',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_survey_section_questionnaire_id_questionnaire'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_section'))
+    )
+    with op.batch_alter_table('survey_section', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_section_questionnaire_id'), ['questionnaire_id'], unique=False)
+
     op.create_table('agenda_block',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('day_id', sa.Integer(), nullable=False),
@@ -340,6 +405,29 @@ def upgrade():
     with op.batch_alter_table('agenda_block', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agenda_block_day_id'), ['day_id'], unique=False)
 
+    op.create_table('question',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('section_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('rating', 'grid', 'single', 'multiple', 'number', 'short_text', 'long_text', name='questionkind', native_enum=False, length=12), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('text_en', sa.Text(), nullable=False),
+    sa.Column('help', sa.Text(), nullable=False),
+    sa.Column('help_en', sa.Text(), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('awareness_key', sa.String(length=40), nullable=True),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('allow_other', sa.Boolean(), nullable=False),
+    sa.Column('min_value', sa.Float(), nullable=True),
+    sa.Column('max_value', sa.Float(), nullable=True),
+    sa.Column('max_length', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['section_id'], ['survey_section.id'], name=op.f('fk_question_section_id_survey_section'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_question'))
+    )
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_question_section_id'), ['section_id'], unique=False)
+
     op.create_table('agenda_block_module',
     sa.Column('block_id', sa.Integer(), nullable=False),
     sa.Column('module_id', sa.Integer(), nullable=False),
@@ -347,16 +435,58 @@ def upgrade():
     sa.ForeignKeyConstraint(['module_id'], ['curriculum_module.id'], name=op.f('fk_agenda_block_module_module_id_curriculum_module'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('block_id', 'module_id', name=op.f('pk_agenda_block_module'))
     )
+    op.create_table('answer',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('response_id', sa.String(length=32), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('row_key', sa.String(length=40), nullable=True),
+    sa.Column('option', sa.String(length=40), nullable=True),
+    sa.Column('number', sa.Float(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_answer_question_id_question'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['survey_response.id'], name=op.f('fk_answer_response_id_survey_response'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answer')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_answer_question_id'), ['question_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answer_response_id'), ['response_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('answer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_answer_response_id'))
+        batch_op.drop_index(batch_op.f('ix_answer_question_id'))
+
+    op.drop_table('answer')
     op.drop_table('agenda_block_module')
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_question_section_id'))
+
+    op.drop_table('question')
     with op.batch_alter_table('agenda_block', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agenda_block_day_id'))
 
     op.drop_table('agenda_block')
+    with op.batch_alter_table('survey_section', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_section_questionnaire_id'))
+
+    op.drop_table('survey_section')
+    with op.batch_alter_table('survey_response', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_response_session_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_response_questionnaire_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_response_person_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_response_municipality_id'))
+
+    op.drop_table('survey_response')
+    with op.batch_alter_table('survey_participant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_participant_session_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_participant_person_id'))
+
+    op.drop_table('survey_participant')
     op.drop_table('session_quota')
     with op.batch_alter_table('session_day', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_day_session_id'))
@@ -377,6 +507,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_training_session_course_id'))
 
     op.drop_table('training_session')
+    op.drop_table('questionnaire')
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_status'))
         batch_op.drop_index(batch_op.f('ix_message_person_id'))

@@ -1,0 +1,1 @@
+"""Pre- and post-training questionnaires, anonymous by default after the session, and their results."""
