@@ -280,6 +280,8 @@ def submit(
             else:
                 response.person_id = person.id
             db.session.add(response)
+        for answer in answers:
+            answer.session_id, answer.municipality_id = session_id, response.municipality_id
         response.answers = answers
         if record is None:
             record = SurveyParticipant(questionnaire_id=questionnaire_id, session_id=session_id, person_id=person_id)
@@ -357,11 +359,12 @@ class Filters:
     session_id: int | None = None
     municipality_id: int | None = None
 
-    def apply(self, query):
+    def apply(self, query, model=SurveyResponse):
+        """Restrict a query on responses (or, with model=Answer, on answers) to the chosen groups."""
         if self.session_id:
-            query = query.where(SurveyResponse.session_id == self.session_id)
+            query = query.where(model.session_id == self.session_id)
         if self.municipality_id:
-            query = query.where(SurveyResponse.municipality_id == self.municipality_id)
+            query = query.where(model.municipality_id == self.municipality_id)
         return query
 
 
@@ -401,85 +404,95 @@ def _bars(counts: dict[Any, int], labelled: list[tuple[Any, str]], total: int) -
 
 
 def results(questionnaire: Questionnaire, filters: Filters, locale: str = "ja", text_limit: int = 200) -> Results:
-    """Counts, percentages, means and texts for every question, aggregated by the database (four queries)."""
+    """Counts, percentages, means and texts for every question, aggregated by the database from one covering
+    index; the number of queries does not grow with the number of responses."""
     total = db.session.scalar(
         filters.apply(select(func.count(SurveyResponse.id)).where(SurveyResponse.questionnaire_id == questionnaire.id))
     )
     questions = questions_of(questionnaire)
     if total < MIN_GROUP:
         return Results(total, True, [QuestionResult(q) for q in questions])
-    base = filters.apply(
-        select(Answer)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-        .where(SurveyResponse.questionnaire_id == questionnaire.id)
-    ).subquery()
+    ids = [q.id for q in questions]
     counts: dict[int, dict[tuple, int]] = defaultdict(dict)
     for question_id, row_key, option, number, n in db.session.execute(
-        select(base.c.question_id, base.c.row_key, base.c.option, base.c.number, func.count()).group_by(
-            base.c.question_id, base.c.row_key, base.c.option, base.c.number
+        filters.apply(
+            select(Answer.question_id, Answer.row_key, Answer.option, Answer.number, func.count())
+            .where(Answer.question_id.in_(ids))
+            .group_by(Answer.question_id, Answer.row_key, Answer.option, Answer.number),
+            Answer,
         )
     ):
         counts[question_id][(row_key, option, number)] = n
-    stats = {
-        (q, r): (n, mean, low, high)
-        for q, r, n, mean, low, high in db.session.execute(
-            select(
-                base.c.question_id,
-                base.c.row_key,
-                func.count(func.distinct(base.c.response_id)),
-                func.avg(base.c.number),
-                func.min(base.c.number),
-                func.max(base.c.number),
-            ).group_by(base.c.question_id, base.c.row_key)
+    multiple = [q.id for q in questions if q.kind == QuestionKind.multiple]
+    respondents = (
+        dict(
+            db.session.execute(
+                filters.apply(
+                    select(Answer.question_id, func.count(func.distinct(Answer.response_id)))
+                    .where(Answer.question_id.in_(multiple))
+                    .group_by(Answer.question_id),
+                    Answer,
+                )
+            ).all()
         )
-    }
-    text_kinds = [q.id for q in questions if q.kind in (QuestionKind.short_text, QuestionKind.long_text)]
+        if multiple
+        else {}
+    )
     texts: dict[int, list[str]] = defaultdict(list)
-    if text_kinds:
-        for question_id, text in db.session.execute(
-            select(base.c.question_id, base.c.text)
-            .where(base.c.question_id.in_(text_kinds), base.c.text.is_not(None))
-            .order_by(base.c.question_id, base.c.id)
-            .limit(text_limit * len(text_kinds))
-        ):
-            if len(texts[question_id]) < text_limit:
-                texts[question_id].append(text)
-    out = []
     for question in questions:
-        result = QuestionResult(question)
-        answered, mean, low, high = stats.get((question.id, None), (0, None, None, None))
-        result.answered = answered
-        found = counts.get(question.id, {})
-        scale = [(v, _label(o, locale)) for v, o in zip(RATING_VALUES, question.options, strict=False)]
-        if question.kind == QuestionKind.rating:
-            result.bars = _bars({k[2]: n for k, n in found.items()}, scale, answered)
-            result.mean = mean
-        elif question.kind == QuestionKind.grid:
-            for row in question.rows:
-                n_row, row_mean, _low, _high = stats.get((question.id, row["key"]), (0, None, None, None))
-                row_counts = {k[2]: n for k, n in found.items() if k[0] == row["key"]}
-                result.rows.append((_label(row, locale), _bars(row_counts, scale, n_row), row_mean, n_row))
-            result.answered = max((r[3] for r in result.rows), default=0)
-        elif question.kind in (QuestionKind.single, QuestionKind.multiple):
-            labelled = [(str(o["value"]), _label(o, locale)) for o in question.options]
-            if question.allow_other:
-                labelled.append(("other", _("その他")))
-            result.bars = _bars({k[1]: n for k, n in found.items()}, labelled, answered)
-            if question.allow_other:
-                result.texts = [
-                    t
-                    for q_id, t in db.session.execute(
-                        select(base.c.question_id, base.c.text)
-                        .where(base.c.question_id == question.id, base.c.option == "other")
-                        .limit(text_limit)
-                    )
-                ]
-        elif question.kind == QuestionKind.number:
-            result.number_stats = (mean, low, high) if answered else None
-        else:
-            result.texts = texts.get(question.id, [])
-        out.append(result)
-    return Results(total, False, out)
+        if question.kind in (QuestionKind.short_text, QuestionKind.long_text) or question.allow_other:
+            texts[question.id] = list(
+                db.session.scalars(
+                    filters.apply(
+                        select(Answer.text).where(Answer.question_id == question.id, Answer.text.is_not(None)), Answer
+                    ).limit(text_limit)
+                )
+            )
+    return Results(total, False, [_summarise(q, counts.get(q.id, {}), respondents, texts, locale) for q in questions])
+
+
+def _numbers(
+    found: dict[tuple, int], row_key: str | None = None
+) -> tuple[int, float | None, float | None, float | None]:
+    """(answers, mean, min, max) of the numeric answers among grouped counts."""
+    values = [(number, n) for (row, _option, number), n in found.items() if row == row_key and number is not None]
+    total = sum(n for _number, n in values)
+    if not total:
+        return 0, None, None, None
+    return total, sum(v * n for v, n in values) / total, min(v for v, _n in values), max(v for v, _n in values)
+
+
+def _summarise(
+    question: Question, found: dict[tuple, int], respondents: dict[int, int], texts: dict[int, list[str]], locale: str
+) -> QuestionResult:
+    result = QuestionResult(question)
+    scale = [(v, _label(o, locale)) for v, o in zip(RATING_VALUES, question.options, strict=False)]
+    if question.kind == QuestionKind.rating:
+        result.answered, result.mean, _low, _high = _numbers(found)
+        result.bars = _bars({k[2]: n for k, n in found.items()}, scale, result.answered)
+    elif question.kind == QuestionKind.grid:
+        for row in question.rows:
+            n_row, row_mean, _low, _high = _numbers(found, row["key"])
+            row_counts = {k[2]: n for k, n in found.items() if k[0] == row["key"]}
+            result.rows.append((_label(row, locale), _bars(row_counts, scale, n_row), row_mean, n_row))
+        result.answered = max((r[3] for r in result.rows), default=0)
+    elif question.kind in (QuestionKind.single, QuestionKind.multiple):
+        option_counts = {k[1]: n for k, n in found.items()}
+        result.answered = (
+            respondents.get(question.id, 0) if question.kind == QuestionKind.multiple else sum(option_counts.values())
+        )
+        labelled = [(str(o["value"]), _label(o, locale)) for o in question.options]
+        if question.allow_other:
+            labelled.append(("other", _("その他")))
+        result.bars = _bars(option_counts, labelled, result.answered)
+        result.texts = texts.get(question.id, [])
+    elif question.kind == QuestionKind.number:
+        result.answered, mean, low, high = _numbers(found)
+        result.number_stats = (mean, low, high) if result.answered else None
+    else:
+        result.texts = texts.get(question.id, [])
+        result.answered = len(result.texts)
+    return result
 
 
 @dataclass
@@ -503,21 +516,16 @@ def pre_post(
     than three responses is shown as suppressed (None)."""
     query = (
         select(
-            Question.awareness_key,
-            Questionnaire.kind,
-            SurveyResponse.municipality_id,
-            func.avg(Answer.number),
-            func.count(Answer.id),
+            Question.awareness_key, Questionnaire.kind, Answer.municipality_id, func.avg(Answer.number), func.count()
         )
         .join(Answer, Answer.question_id == Question.id)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
         .join(SurveySection, SurveySection.id == Question.section_id)
         .join(Questionnaire, Questionnaire.id == SurveySection.questionnaire_id)
         .where(Questionnaire.course_id == course_id, Question.awareness_key.is_not(None))
-        .group_by(Question.awareness_key, Questionnaire.kind, SurveyResponse.municipality_id)
+        .group_by(Question.awareness_key, Questionnaire.kind, Answer.municipality_id)
     )
     if session_id:
-        query = query.where(SurveyResponse.session_id == session_id)
+        query = query.where(Answer.session_id == session_id)
     cells: dict[tuple[str, str, int], tuple[float, int]] = {
         (key, str(kind), m): (float(mean), n) for key, kind, m, mean, n in db.session.execute(query)
     }
