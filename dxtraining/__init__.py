@@ -83,12 +83,14 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .calendars.routes import bp as calendars_bp
+    from .courses.admin import bp as course_admin_bp
     from .courses.routes import bp as courses_bp
     from .enrollment.routes import bp as enrollment_bp
     from .main.errors import register_error_pages
     from .main.routes import bp as main_bp
     from .notifications.routes import bp as notifications_bp
     from .people.routes import bp as people_bp
+    from .sessions.admin import bp as session_admin_bp
     from .sessions.routes import bp as sessions_bp
     from .surveys.routes import bp as surveys_bp
 
@@ -97,7 +99,9 @@ def _register_blueprints(app: Flask) -> None:
         auth_bp,
         people_bp,
         courses_bp,
+        course_admin_bp,
         sessions_bp,
+        session_admin_bp,
         enrollment_bp,
         calendars_bp,
         surveys_bp,

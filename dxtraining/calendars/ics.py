@@ -63,11 +63,12 @@ def _description(session: TrainingSession, day: SessionDay, viewer: Viewer) -> s
         lines.append(_("時間割"))
         for block in day.blocks:
             start, end = block.starts_at.astimezone(TOKYO), block.ends_at.astimezone(TOKYO)
-            teacher = f"（{_('講師')}：{block.instructor.name}）" if block.instructor else ""
+            teacher = _("（講師：%(name)s）", name=block.instructor.name) if block.instructor else ""
             lines.append(f"{start:%H:%M}～{end:%H:%M} {block.title}{teacher}")
         lines.append("")
     if session.is_online and viewer.confirmed and session.online_url:
-        lines += [f"{_('オンライン')}: {session.online_platform} {session.online_url}", ""]
+        online = _("オンライン")
+        lines += [f"{online}: {session.online_platform} {session.online_url}", ""]
     if session.access_notes and session.has_venue:
         lines += [session.access_notes, ""]
     lines.append(url_for("sessions.detail", session_id=session.id, _external=True))
@@ -75,18 +76,23 @@ def _description(session: TrainingSession, day: SessionDay, viewer: Viewer) -> s
 
 
 def _summary(session: TrainingSession, viewer: Viewer) -> str:
+    # Labels are looked up outside f-strings: pybabel on Python 3.11 cannot see calls inside them.
     title = f"{session.course.display_title(viewer.locale)} {session.title}"
     if session.is_cancelled:
-        return f"[{_('中止')}] {title}"
+        label = _("中止")
+        return f"[{label}] {title}"
     if viewer.withdrawn:
-        return f"[{_('取消')}] {title}"
+        label = _("取消")
+        return f"[{label}] {title}"
     if viewer.enrollment is not None and viewer.enrollment.status == EnrollmentStatus.waiting:
         label = _("キャンセル待ち %(n)d番目", n=viewer.waiting_position or 0)
         return f"[{label}] {title}"
     if viewer.enrollment is not None and viewer.enrollment.status == EnrollmentStatus.pending:
-        return f"[{_('承認待ち')}] {title}"
+        label = _("承認待ち")
+        return f"[{label}] {title}"
     if viewer.staff_confirmed is not None:
-        return f"{title}（{_('参加確定 %(n)d人', n=viewer.staff_confirmed)}）"
+        count = _("参加確定 %(n)d人", n=viewer.staff_confirmed)
+        return f"{title}（{count}）"
     return title
 
 

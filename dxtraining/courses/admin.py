@@ -1,0 +1,150 @@
+"""The secretariat's pages for a course: its settings, municipalities' own limits, and the curriculum."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField
+
+from ..audit.services import changes, record
+from ..auth.permissions import secretariat_required
+from ..extensions import db
+from ..i18n.locale import current_locale
+from ..people.services import municipalities, rank_choices
+from . import services
+from .forms import CourseForm, ModuleForm, MoveForm, NewModuleForm
+from .models import Course, CourseRankLimit, CurriculumModule
+
+bp = Blueprint("course_admin", __name__)
+FIELDS = (
+    "title",
+    "title_en",
+    "theme",
+    "purpose",
+    "target_description",
+    "max_rank_id",
+    "format_description",
+    "default_capacity",
+    "default_quota",
+    "criteria_text",
+)
+
+
+def _course_form(course: Course):
+    class Form(CourseForm):
+        pass
+
+    own = {limit.municipality_id: limit.max_rank_id for limit in course.rank_limits}
+    for m in municipalities():
+        setattr(Form, f"limit_{m.id}", SelectField(m.name, coerce=int, default=own.get(m.id, 0)))
+    form = Form(obj=course)
+    same = [SelectChoice(0, _("研修の設定と同じ"))]
+    form.max_rank_id.choices = rank_choices()
+    for m in municipalities():
+        getattr(form, f"limit_{m.id}").choices = same + rank_choices()
+    return form
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@secretariat_required
+def edit(course_id: int):
+    course = db.session.get(Course, course_id) or abort(404)
+    form = _course_form(course)
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in FIELDS}
+        before, after = changes(course, {k: "" if v is None else v for k, v in values.items()})
+        limits = {limit.municipality_id: limit for limit in course.rank_limits}
+        for m in municipalities():
+            chosen = getattr(form, f"limit_{m.id}").data
+            current = limits.get(m.id)
+            if chosen and current is None:
+                course.rank_limits.append(CourseRankLimit(municipality_id=m.id, max_rank_id=chosen))
+            elif chosen and current.max_rank_id != chosen:
+                current.max_rank_id = chosen
+            elif not chosen and current is not None:
+                course.rank_limits.remove(current)
+            else:
+                continue
+            before[f"limit_{m.code}"] = current.max_rank_id if current else None
+            after[f"limit_{m.code}"] = chosen or None
+        if after:
+            record("course.changed", course, before=before, after=after)
+        db.session.commit()
+        flash(_("研修の設定を保存しました。"), "success")
+        return redirect(url_for("courses.detail", course_id=course.id))
+    return render_template(
+        "courses/edit.html", course=course, form=form, limit_fields=[f for f in form if f.name.startswith("limit_")]
+    ), (422 if form.errors else 200)
+
+
+def _module_or_404(module_id: int) -> CurriculumModule:
+    return db.session.get(CurriculumModule, module_id) or abort(404)
+
+
+@bp.route("/courses/<int:course_id>/curriculum", methods=["GET", "POST"])
+@secretariat_required
+def curriculum(course_id: int):
+    course = db.session.get(Course, course_id) or abort(404)
+    tree = services.curriculum_tree(course)
+    form = NewModuleForm()
+    form.parent_id.choices = [SelectChoice(0, _("最上位（(1) (2) …）"))] + [
+        SelectChoice(node.module.id, _("%(label)s の下", label=node.label))
+        for node in services.flatten(tree)
+        if node.depth < 3
+    ]
+    if form.validate_on_submit():
+        parent = db.session.get(CurriculumModule, form.parent_id.data) if form.parent_id.data else None
+        if parent is not None and parent.course_id != course.id:
+            abort(404)
+        module = services.add_module(
+            course, form.title.data, parent, form.description.data or "", form.planned_minutes.data
+        )
+        db.session.commit()
+        flash(_("項目を追加しました。"), "success")
+        return redirect(url_for("course_admin.curriculum", course_id=course.id, _anchor=f"module-{module.id}"))
+    return render_template(
+        "courses/curriculum.html",
+        course=course,
+        nodes=services.flatten(tree),
+        form=form,
+        move=MoveForm(),
+        edit_form=ModuleForm(),
+        locale=current_locale(),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/curriculum/<int:module_id>/move")
+@secretariat_required
+def move(module_id: int):
+    module = _module_or_404(module_id)
+    form = MoveForm()
+    if form.validate_on_submit() and services.move_module(module, -1 if form.direction.data == "up" else 1):
+        db.session.commit()
+    return redirect(url_for("course_admin.curriculum", course_id=module.course_id, _anchor=f"module-{module.id}"))
+
+
+@bp.post("/curriculum/<int:module_id>/edit")
+@secretariat_required
+def rename(module_id: int):
+    module = _module_or_404(module_id)
+    form = ModuleForm()
+    if form.validate_on_submit():
+        services.rename_module(module, form.title.data, form.description.data or "", form.planned_minutes.data)
+        db.session.commit()
+        flash(_("項目を保存しました。"), "success")
+    else:
+        flash(_("項目名を入力してください（200文字以内）。"), "error")
+    return redirect(url_for("course_admin.curriculum", course_id=module.course_id, _anchor=f"module-{module.id}"))
+
+
+@bp.post("/curriculum/<int:module_id>/delete")
+@secretariat_required
+def delete(module_id: int):
+    module = _module_or_404(module_id)
+    course_id = module.course_id
+    if FlaskForm().validate_on_submit():
+        services.remove_module(module)
+        db.session.commit()
+        flash(_("項目を削除しました（下位の項目も削除されます）。"), "success")
+    return redirect(url_for("course_admin.curriculum", course_id=course_id))

@@ -1,0 +1,305 @@
+"""The secretariat's pages: scheduling sessions, their agenda, cancelling, and the instructor registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, SelectChoice
+from wtforms.validators import InputRequired, NumberRange
+
+from ..audit.services import changes, record
+from ..auth.permissions import secretariat_required
+from ..courses.models import Course, CurriculumModule, SessionFormat
+from ..courses.services import curriculum_tree, flatten
+from ..extensions import db
+from ..i18n.dates import TOKYO
+from ..people.services import municipalities
+from . import services
+from .forms import AssessmentForm, BlockForm, CancelSessionForm, InstructorForm, SessionForm
+from .models import AgendaBlock, EnrollmentMode, Instructor, InstructorCriterion, TrainingSession
+from .routes import FORMAT_LABELS
+
+bp = Blueprint("session_admin", __name__)
+
+MODE_LABELS = {
+    EnrollmentMode.first_come: _l("先着順（各市町の枠内）"),
+    EnrollmentMode.approval: _l("研修担当者の承認制"),
+}
+
+
+def _jst(value: datetime) -> datetime:
+    """A form's datetime-local value is Japan time."""
+    return value.replace(tzinfo=TOKYO)
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(TOKYO).replace(tzinfo=None)
+
+
+def _session_form(course: Course, session: TrainingSession | None, creating: bool):
+    class Form(SessionForm):
+        pass
+
+    if creating:
+        for m in municipalities():
+            setattr(
+                Form,
+                f"quota_{m.id}",
+                IntegerField(
+                    m.name,
+                    default=course.default_quota,
+                    validators=[InputRequired(message=_("入力してください。")), NumberRange(min=0, max=10000)],
+                ),
+            )
+    else:
+        Form.capacity = None  # capacity and quotas change on the seats page, under the seat lock
+    form = Form(obj=session) if session else Form(capacity=course.default_capacity, format=course.default_format.value)
+    form.format.choices = [SelectChoice(f.value, str(label)) for f, label in FORMAT_LABELS.items()]
+    form.enrollment_mode.choices = [SelectChoice(m.value, str(label)) for m, label in MODE_LABELS.items()]
+    if session and not form.is_submitted():
+        form.format.data, form.enrollment_mode.data = session.format.value, session.enrollment_mode.value
+        for name in ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at"):
+            getattr(form, name).data = _local(getattr(session, name))
+        for entry, day in zip(form.days, session.days, strict=False):
+            start, end = day.starts_at.astimezone(TOKYO), day.ends_at.astimezone(TOKYO)
+            entry.form.date.data, entry.form.start.data, entry.form.end.data = start.date(), start.time(), end.time()
+    return form
+
+
+def _plan(form, course: Course, session: TrainingSession | None) -> services.SessionPlan | None:
+    days = []
+    for entry in form.days:
+        day = entry.form
+        if not (day.date.data or day.start.data or day.end.data):
+            continue
+        if not (day.date.data and day.start.data and day.end.data):
+            day.date.errors.append(_("日付・開始・終了をすべて入力してください。"))
+            return None
+        days.append(
+            services.DayPlan(
+                datetime.combine(day.date.data, day.start.data, TOKYO),
+                datetime.combine(day.date.data, day.end.data, TOKYO),
+            )
+        )
+    if not days:
+        form.days[0].form.date.errors.append(_("開催日を1日以上入力してください。"))
+        return None
+    quotas = (
+        {m.id: getattr(form, f"quota_{m.id}").data for m in municipalities()}
+        if session is None
+        else {q.municipality_id: q.seats for q in session.quotas}
+    )
+    return services.SessionPlan(
+        title=form.title.data,
+        format=SessionFormat(form.format.data),
+        days=days,
+        capacity=form.capacity.data if session is None else session.capacity,
+        quotas=quotas,
+        applications_open_at=_jst(form.applications_open_at.data),
+        applications_close_at=_jst(form.applications_close_at.data),
+        cancellation_deadline=_jst(form.cancellation_deadline.data),
+        release_at=_jst(form.release_at.data),
+        venue_name=form.venue_name.data or "",
+        venue_address=form.venue_address.data or "",
+        venue_room=form.venue_room.data or "",
+        access_notes=form.access_notes.data or "",
+        online_platform=form.online_platform.data or "",
+        online_url=form.online_url.data or "",
+        enrollment_mode=EnrollmentMode(form.enrollment_mode.data),
+    )
+
+
+def _show_errors(form, errors: dict[str, str]) -> None:
+    for key, message in errors.items():
+        if key.startswith("days-"):
+            form.days[int(key.split("-")[1])].form.end.errors.append(message)
+        elif key == "days":
+            form.days[0].form.date.errors.append(message)
+        elif key == "quotas":
+            first = next((f for f in form if f.name.startswith("quota_")), None)
+            (first or form.title).errors.append(message)
+        else:
+            getattr(form, key, form.title).errors.append(message)
+
+
+def _edit(course: Course, session: TrainingSession | None):
+    creating = session is None
+    form = _session_form(course, session, creating)
+    if form.validate_on_submit():
+        plan = _plan(form, course, session)
+        if plan is not None:
+            try:
+                saved = services.save_session(course, plan, session)
+            except services.ValidationFailed as failed:
+                db.session.rollback()
+                _show_errors(form, failed.errors)
+            else:
+                db.session.commit()
+                flash(_("開催回を保存しました。"), "success")
+                for warning in plan.warnings:
+                    flash(warning, "warning")
+                return redirect(url_for("sessions.detail", session_id=saved.id))
+    return render_template(
+        "sessions/edit.html",
+        form=form,
+        course=course,
+        session=session,
+        creating=creating,
+        quota_fields=[f for f in form if f.name.startswith("quota_")],
+    ), (422 if form.errors or any(e.form.errors for e in form.days) else 200)
+
+
+@bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
+@secretariat_required
+def new(course_id: int):
+    course = db.session.get(Course, course_id) or abort(404)
+    return _edit(course, None)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@secretariat_required
+def edit(session_id: int):
+    session = services.load_session(session_id) or abort(404)
+    return _edit(session.course, session)
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@secretariat_required
+def cancel(session_id: int):
+    session = services.load_session(session_id) or abort(404)
+    form = CancelSessionForm()
+    if session.is_cancelled:
+        flash(_("この開催回はすでに中止されています。"), "error")
+        return redirect(url_for("sessions.detail", session_id=session.id))
+    if form.validate_on_submit():
+        services.cancel_session(session, form.reason.data)
+        db.session.commit()
+        flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
+        return redirect(url_for("sessions.detail", session_id=session.id))
+    return render_template("sessions/cancel.html", session=session, form=form)
+
+
+def _block_form(session: TrainingSession):
+    form = BlockForm()
+    form.day_id.choices = [SelectChoice(d.id, d.starts_at.astimezone(TOKYO).strftime("%Y-%m-%d")) for d in session.days]
+    form.modules.choices = [
+        SelectChoice(node.module.id, ("　" * node.depth) + node.label)
+        for node in flatten(curriculum_tree(session.course))
+    ]
+    instructors = db.session.scalars(select(Instructor).order_by(Instructor.name_kana, Instructor.id)).all()
+    form.instructor_id.choices = [SelectChoice(0, _("（なし）"))] + [
+        SelectChoice(i.id, f"{i.name}（{i.affiliation}）" if i.affiliation else i.name) for i in instructors
+    ]
+    return form
+
+
+@bp.route("/sessions/<int:session_id>/agenda", methods=["GET", "POST"])
+@secretariat_required
+def agenda(session_id: int):
+    session = services.load_session(session_id) or abort(404)
+    form = _block_form(session)
+    if form.validate_on_submit():
+        day = next(d for d in session.days if d.id == form.day_id.data)
+        date = day.starts_at.astimezone(TOKYO).date()
+        modules = list(db.session.scalars(select(CurriculumModule).where(CurriculumModule.id.in_(form.modules.data))))
+        instructor = db.session.get(Instructor, form.instructor_id.data) if form.instructor_id.data else None
+        try:
+            services.add_block(
+                services.BlockPlan(
+                    day,
+                    datetime.combine(date, form.start.data, TOKYO),
+                    datetime.combine(date, form.end.data, TOKYO),
+                    form.title.data,
+                    modules,
+                    instructor,
+                    form.unqualified_reason.data or "",
+                ),
+                session.course,
+            )
+        except services.ValidationFailed as failed:
+            db.session.rollback()
+            for key, message in failed.errors.items():
+                {"starts_at": form.start, "ends_at": form.end}.get(key, getattr(form, key, form.title)).errors.append(
+                    message
+                )
+        else:
+            db.session.commit()
+            flash(_("時間割に追加しました。"), "success")
+            return redirect(url_for("session_admin.agenda", session_id=session.id))
+    return render_template("sessions/agenda.html", session=session, form=form, delete_form=FlaskForm()), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/agenda-blocks/<int:block_id>/delete")
+@secretariat_required
+def delete_block(block_id: int):
+    block = db.session.get(AgendaBlock, block_id) or abort(404)
+    session_id = block.day.session_id
+    if FlaskForm().validate_on_submit():
+        record("agenda.block_removed", block, before={"title": block.title})
+        db.session.delete(block)
+        db.session.commit()
+        flash(_("時間割から削除しました。"), "success")
+    return redirect(url_for("session_admin.agenda", session_id=session_id))
+
+
+@bp.route("/instructors", methods=["GET", "POST"])
+@secretariat_required
+def instructors():
+    form = InstructorForm()
+    if form.validate_on_submit():
+        instructor = Instructor()
+        form.populate_obj(instructor)
+        db.session.add(instructor)
+        db.session.flush()
+        record("instructor.added", instructor, after={"name": instructor.name})
+        db.session.commit()
+        flash(_("講師を登録しました。選定基準の確認を記録してください。"), "success")
+        return redirect(url_for("session_admin.instructor", instructor_id=instructor.id))
+    people = db.session.scalars(select(Instructor).order_by(Instructor.name_kana, Instructor.id)).all()
+    return render_template("sessions/instructors.html", instructors=people, form=form), (422 if form.errors else 200)
+
+
+@bp.route("/instructors/<int:instructor_id>", methods=["GET", "POST"])
+@secretariat_required
+def instructor(instructor_id: int):
+    person = db.session.get(Instructor, instructor_id) or abort(404)
+    criteria = db.session.scalars(
+        select(InstructorCriterion).order_by(InstructorCriterion.course_id, InstructorCriterion.position)
+    ).all()
+    form = AssessmentForm()
+    form.criterion_id.choices = [SelectChoice(c.id, c.title) for c in criteria]
+    profile = InstructorForm(obj=person, prefix="profile")
+    if form.validate_on_submit():
+        criterion = next(c for c in criteria if c.id == form.criterion_id.data)
+        services.assess(person, criterion, form.met.data, form.evidence.data, current_user)
+        db.session.commit()
+        flash(_("選定基準の確認を記録しました。"), "success")
+        return redirect(url_for("session_admin.instructor", instructor_id=person.id))
+    decided = {a.criterion_id: a for a in person.assessments}
+    return render_template(
+        "sessions/instructor.html", instructor=person, criteria=criteria, decided=decided, form=form, profile=profile
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/instructors/<int:instructor_id>/profile")
+@secretariat_required
+def instructor_profile(instructor_id: int):
+    person = db.session.get(Instructor, instructor_id) or abort(404)
+    form = InstructorForm(prefix="profile")
+    if form.validate_on_submit():
+        before, after = changes(person, {f.name: f.data or "" for f in form if f.name != "csrf_token"})
+        if after:
+            record("instructor.changed", person, before=before, after=after)
+        db.session.commit()
+        flash(_("講師の情報を保存しました。"), "success")
+    else:
+        flash(_("講師の情報を保存できませんでした。氏名を確認してください。"), "error")
+    return redirect(url_for("session_admin.instructor", instructor_id=person.id))

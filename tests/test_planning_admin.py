@@ -1,0 +1,199 @@
+"""The secretariat plans through the pages: sessions, agenda, curriculum, course limits, instructors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dxtraining.courses.models import CourseRankLimit, CurriculumModule
+from dxtraining.courses.seed import load_course
+from dxtraining.courses.services import curriculum_tree, flatten
+from dxtraining.database import utcnow
+from dxtraining.enrollment import services as enrollment
+from dxtraining.extensions import db
+from dxtraining.i18n.dates import TOKYO
+from dxtraining.notifications.models import Message
+from dxtraining.people.models import Rank
+from dxtraining.sessions.models import AgendaBlock, Instructor, InstructorCriterion, TrainingSession
+from tests.conftest import text_of
+from tests.planning_helpers import make_session
+
+
+@pytest.fixture
+def secretariat(client_for, make_person):
+    return client_for(make_person("越谷市", secretariat=True))
+
+
+def session_form(municipalities, **overrides) -> dict:
+    day = (utcnow() + timedelta(days=40)).astimezone(TOKYO).date()
+    local = lambda d, t: f"{(day - timedelta(days=d)).isoformat()}T{t}"  # noqa: E731
+    form = {
+        "title": "第2回",
+        "format": "in_person",
+        "enrollment_mode": "first_come",
+        "days-0-date": day.isoformat(),
+        "days-0-start": "13:30",
+        "days-0-end": "16:30",
+        "applications_open_at": local(30, "09:00"),
+        "applications_close_at": local(10, "17:00"),
+        "cancellation_deadline": local(5, "17:00"),
+        "release_at": local(12, "09:00"),
+        "venue_name": "八潮市役所",
+        "capacity": "30",
+    }
+    form.update({f"quota_{m.id}": "5" for m in municipalities.values()})
+    form.update(overrides)
+    return form
+
+
+def sessions_count() -> int:
+    return db.session.scalar(db.select(db.func.count(TrainingSession.id)))
+
+
+def test_secretariat_schedules_a_session_in_japan_time(secretariat, municipalities):
+    course = load_course()
+    response = secretariat.post(f"/courses/{course.id}/sessions/new", session_form(municipalities))
+    assert response.status_code == 302, text_of(response)
+    session = db.session.scalar(db.select(TrainingSession))
+    start = session.days[0].starts_at.astimezone(TOKYO)
+    assert (start.hour, start.minute) == (13, 30)
+    assert sum(q.seats for q in session.quotas) == 30
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"capacity": "20"}, "定員（20人）を超えています"),
+        ({"days-0-end": "12:00"}, "終了時刻は開始時刻より後にしてください。"),
+        ({"format": "online", "online_url": "not a url"}, "https://"),
+        ({"days-0-date": ""}, "日付・開始・終了をすべて入力してください。"),
+        ({"days-0-date": "", "days-0-start": "", "days-0-end": ""}, "開催日を1日以上入力してください。"),
+        ({"capacity": "abc"}, "無効な整数です。"),
+    ],
+)
+def test_a_bad_session_form_says_what_is_wrong_and_saves_nothing(secretariat, municipalities, override, message):
+    course = load_course()
+    response = secretariat.post(f"/courses/{course.id}/sessions/new", session_form(municipalities, **override))
+    assert response.status_code == 422
+    assert message in text_of(response)
+    assert sessions_count() == 0
+
+
+def test_editing_the_place_raises_the_revision(secretariat, municipalities):
+    session = make_session()
+    form = session_form(municipalities, venue_name="草加市役所")
+    form.pop("capacity")
+    response = secretariat.post(f"/sessions/{session.id}/edit", form)
+    assert response.status_code == 302, text_of(response)
+    db.session.refresh(session)
+    assert session.venue_name == "草加市役所" and session.revision == 1
+
+
+def test_cancelling_a_session_tells_everyone(secretariat, make_person, municipalities):
+    session = make_session()
+    person = make_person("草加市")
+    enrollment.apply(person, session.id)
+    assert secretariat.post(f"/sessions/{session.id}/cancel", {"reason": ""}).status_code == 200
+    assert secretariat.post(f"/sessions/{session.id}/cancel", {"reason": "台風接近のため"}).status_code == 302
+    db.session.refresh(session)
+    assert session.is_cancelled
+    assert "session_cancelled" in db.session.scalars(db.select(Message.kind)).all()
+
+
+def test_agenda_blocks_through_the_page(secretariat, make_person):
+    session = make_session()
+    course = session.course
+    criteria = db.session.scalars(db.select(InstructorCriterion)).all()
+    unreviewed = Instructor(name="未確認 講師")
+    db.session.add(unreviewed)
+    db.session.commit()
+    basics = curriculum_tree(course)[0].module
+    day = session.days[0]
+    start = day.starts_at.astimezone(TOKYO)
+    form = {
+        "day_id": day.id,
+        "start": start.strftime("%H:%M"),
+        "end": (start + timedelta(hours=1)).strftime("%H:%M"),
+        "title": "講義",
+        "modules": [basics.id],
+        "instructor_id": unreviewed.id,
+        "unqualified_reason": "",
+    }
+    refused = secretariat.post(f"/sessions/{session.id}/agenda", form)
+    assert refused.status_code == 422 and "選定基準" in text_of(refused)
+    assert len(criteria) == 2
+    ok = secretariat.post(f"/sessions/{session.id}/agenda", {**form, "unqualified_reason": "日程の都合"})
+    assert ok.status_code == 302
+    overlap = secretariat.post(f"/sessions/{session.id}/agenda", {**form, "instructor_id": 0, "title": "重複"})
+    assert overlap.status_code == 422 and "重なっています" in text_of(overlap)
+    assert db.session.scalar(db.select(db.func.count(AgendaBlock.id))) == 1
+
+
+def test_curriculum_is_edited_and_renumbered_through_the_page(secretariat):
+    course = load_course()
+    government = curriculum_tree(course)[1].module
+    assert secretariat.post(f"/curriculum/{government.id}/move", {"direction": "up"}).status_code == 302
+    labels = [n.label for n in flatten(curriculum_tree(course))]
+    assert labels[0] == "(1) 行政におけるDX"
+    secretariat.post(f"/courses/{course.id}/curriculum", {"parent_id": government.id, "title": "生成AIの活用"})
+    assert "⑥ 生成AIの活用" in [n.label for n in flatten(curriculum_tree(course))]
+    secretariat.post(f"/curriculum/{government.id}/edit", {"title": "自治体行政とDX", "description": ""})
+    db.session.refresh(government)
+    assert government.title == "自治体行政とDX"
+    bad = secretariat.post(f"/curriculum/{government.id}/edit", {"title": ""})
+    assert bad.status_code == 302
+    db.session.refresh(government)
+    assert government.title == "自治体行政とDX"
+    secretariat.post(f"/curriculum/{government.id}/delete")
+    assert db.session.get(CurriculumModule, government.id) is None
+    assert [n.label for n in flatten(curriculum_tree(course))][0] == "(1) DXの基礎知識"
+
+
+def test_a_municipality_limit_set_on_the_course_page_governs_eligibility(secretariat, municipalities, make_person):
+    course = load_course()
+    session = make_session(course)
+    unit_chief = db.session.scalar(db.select(Rank).where(Rank.code == "unit_chief"))
+    form = {
+        "title": course.title,
+        "max_rank_id": course.max_rank_id,
+        "default_capacity": 30,
+        "default_quota": 5,
+        f"limit_{municipalities['八潮市'].id}": unit_chief.id,
+    }
+    form.update({f"limit_{m.id}": 0 for name, m in municipalities.items() if name != "八潮市"})
+    assert secretariat.post(f"/courses/{course.id}/edit", form).status_code == 302
+    assert db.session.scalar(db.select(CourseRankLimit.max_rank_id)) == unit_chief.id
+    with pytest.raises(enrollment.EnrollmentRefused, match="係長級以下"):
+        enrollment.apply(make_person("八潮市", rank="assistant_chief"), session.id)
+
+
+def test_instructors_are_registered_and_assessed(secretariat):
+    load_course()
+    response = secretariat.post("/instructors", {"name": "新 講師", "affiliation": "大学教授"})
+    assert response.status_code == 302
+    instructor = db.session.scalar(db.select(Instructor))
+    criterion = db.session.scalars(db.select(InstructorCriterion)).first()
+    no_evidence = secretariat.post(f"/instructors/{instructor.id}", {"criterion_id": criterion.id, "met": "y"})
+    assert no_evidence.status_code == 422
+    secretariat.post(
+        f"/instructors/{instructor.id}", {"criterion_id": criterion.id, "met": "y", "evidence": "DX関連の著書"}
+    )
+    db.session.refresh(instructor)
+    assert [a.met for a in instructor.assessments] == [True]
+
+
+def test_only_the_secretariat_reaches_planning_pages(client_for, make_person):
+    session = make_session()
+    for person in (make_person(), make_person(coordinator=True)):
+        user = client_for(person)
+        for url in (
+            f"/courses/{session.course_id}/sessions/new",
+            f"/sessions/{session.id}/edit",
+            f"/sessions/{session.id}/agenda",
+            f"/sessions/{session.id}/cancel",
+            "/instructors",
+            f"/courses/{session.course_id}/edit",
+            f"/courses/{session.course_id}/curriculum",
+        ):
+            assert user.get(url).status_code == 403, url
