@@ -129,7 +129,7 @@ def set_domains(code, domains) -> None:
 
 def run_jobs_once() -> dict[str, object]:
     """Everything periodic, once. Each feature adds its step here."""
-    from .enrollment.services import release_due
+    from .enrollment.services import release_due, send_session_reminders
     from .notifications.services import deliver_due
     from .surveys.services import send_invitations_and_reminders
 
@@ -137,6 +137,7 @@ def run_jobs_once() -> dict[str, object]:
     return {
         "promoted from waiting lists": release_due(),
         "survey invitations and reminders": send_invitations_and_reminders(),
+        "session reminders": send_session_reminders(),
         "mail (sent, failed)": deliver_due(),
     }
 

@@ -71,6 +71,7 @@ def clean_database() -> None:
 @pytest.fixture
 def app(_app):
     """The app with an empty database holding only the reference data (municipalities, ranks)."""
+    saved = dict(_app.config)  # tests may change settings; each starts from the suite's own
     _app.config.update(TEST_RACE_DELAY=0, LOCKING_ENABLED=True)
     with _app.app_context():
         clean_database()
@@ -78,6 +79,8 @@ def app(_app):
         limiter.reset()
         yield _app
         db.session.remove()
+    _app.config.clear()
+    _app.config.update(saved)
 
 
 @pytest.fixture

@@ -195,6 +195,8 @@ def test_profile_change_of_rank_and_department_is_logged(client_for, make_person
             "rank_id": chief.id,
             "job_title": "主査",
             "locale": "ja",
+            "wants_session_reminders": "y",
+            "wants_survey_reminders": "y",
         },
     )
     assert response.status_code == 302

@@ -57,6 +57,8 @@ class Enrollment(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     #: cancelled after the cancellation deadline (only a coordinator or the secretariat can)
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the reminder the day before was queued (or skipped because the person opted out)
+    reminder_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     #: attended or absent, marked on the day; empty before
     attendance: Mapped[Attendance | None] = mapped_column(Enum(Attendance, native_enum=False, length=10))
 

@@ -495,3 +495,35 @@ def my_enrollments(person: Person) -> list[Enrollment]:
             .order_by(Enrollment.applied_at.desc())
         ).unique()
     )
+
+
+def send_session_reminders(now: datetime | None = None) -> int:
+    """The periodic job: confirmed participants get one reminder in the 24 hours before their session."""
+    from datetime import timedelta
+
+    from ..sessions.models import SessionDay
+
+    now = now or utcnow()
+    first_days = (
+        select(SessionDay.session_id, func.min(SessionDay.starts_at).label("starts_at"))
+        .group_by(SessionDay.session_id)
+        .subquery()
+    )
+    due = db.session.scalars(
+        select(Enrollment)
+        .join(TrainingSession, TrainingSession.id == Enrollment.session_id)
+        .join(first_days, first_days.c.session_id == Enrollment.session_id)
+        .where(
+            Enrollment.status == EnrollmentStatus.confirmed,
+            Enrollment.reminder_sent.is_(False),
+            TrainingSession.cancelled_at.is_(None),
+            first_days.c.starts_at > now,
+            first_days.c.starts_at <= now + timedelta(days=1),
+        )
+        .options(joinedload(Enrollment.person), joinedload(Enrollment.session))
+    ).all()
+    for enrollment in due:
+        enrollment.reminder_sent = True
+        _tell(enrollment, "session_reminder")
+    db.session.commit()
+    return len(due)

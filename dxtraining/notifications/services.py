@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from markupsafe import escape
 from sqlalchemy import select, update
 
-from ..database import IMMEDIATE, utcnow
+from ..database import IMMEDIATE, locked_transaction, utcnow
 from ..extensions import db
 from ..people.models import Person
 from .models import Message, MessageStatus
@@ -87,6 +87,11 @@ def _html(body_text: str) -> str:
     return "<!doctype html><html><body>" + "".join(f"<p>{p}</p>\n" for p in paragraphs) + "</body></html>"
 
 
+# Messages a person may turn off, and the preference that does it. Everything else changes their
+# obligations (confirmation, change, cancellation) and is always sent.
+OPTIONAL = {"session_reminder": "wants_session_reminders", "survey_reminder": "wants_survey_reminders"}
+
+
 def notify(
     recipient: Person | str,
     kind: str,
@@ -94,11 +99,14 @@ def notify(
     *,
     locale: str | None = None,
     attachments: list[dict[str, Any]] | None = None,
-) -> Message:
+) -> Message | None:
     """Queue the email `kind` for a person (or a bare address) in the current transaction.
 
     Nothing is sent here: if the surrounding change rolls back, the message disappears with it.
+    Returns None when the person has turned this optional kind of message off.
     """
+    if isinstance(recipient, Person) and kind in OPTIONAL and not getattr(recipient, OPTIONAL[kind]):
+        return None
     if isinstance(recipient, Person):
         person, address, locale = recipient, recipient.email, locale or recipient.locale
     else:
@@ -137,15 +145,15 @@ def as_email(message: Message, sender: str) -> EmailMessage:
     return email
 
 
-def _send(email: EmailMessage, message: Message) -> None:
+def _send(email: EmailMessage, message_id: int, kind: str, to: str, subject: str, body: str) -> None:
     config = current_app.config
     if not config["MAIL_SERVER"]:
         if config.get("MAIL_ECHO"):
-            print(f"\n--- mail to {message.to_address}: {message.subject}\n{message.body_text}---", flush=True)
+            print(f"\n--- mail to {to}: {subject}\n{body}---", flush=True)
         if config["MAIL_OUTBOX_DIR"]:
             outbox = Path(config["MAIL_OUTBOX_DIR"])
             outbox.mkdir(parents=True, exist_ok=True)
-            (outbox / f"{message.id:06d}-{message.kind}.eml").write_bytes(bytes(email))
+            (outbox / f"{message_id:06d}-{kind}.eml").write_bytes(bytes(email))
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_TLS"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
@@ -179,29 +187,43 @@ def _claim(limit: int) -> list[int]:
 
 
 def deliver_due(limit: int = 100) -> tuple[int, int]:
-    """Send due messages; returns (sent, failed attempts). A failure is retried later with growing back-off."""
+    """Send due messages; returns (sent, failed attempts). A failure is retried later with growing back-off.
+
+    Each message is rendered and sent outside any transaction (a slow mail server holds no lock); the
+    outcome is then written under the write lock, so several senders never get in each other's way.
+    """
     sent = failed = 0
     config = current_app.config
     for message_id in _claim(limit):
         message = db.session.get(Message, message_id)
-        message.attempts += 1
-        try:
+        with db.session.no_autoflush:
             render(message)
-            _send(as_email(message, config["MAIL_SENDER"]), message)
-        except (OSError, smtplib.SMTPException) as error:
-            failed += 1
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                message.status = MessageStatus.failed
+            outgoing = as_email(message, config["MAIL_SENDER"])
+            rendered = {name: getattr(message, name) for name in ("subject", "body_text", "body_html", "attachments")}
+            label = (message.id, message.kind, message.to_address, message.subject, message.body_text)
+        db.session.rollback()  # end the read; the rendered text is kept in `rendered`
+        error = None
+        try:
+            _send(outgoing, *label)
+        except (OSError, smtplib.SMTPException) as problem:
+            error = f"{type(problem).__name__}: {problem}"[:2000]
+            log.warning("mail %s to %s failed: %s", message_id, label[2], error)
+        with locked_transaction("message", message_id):
+            message = db.session.get(Message, message_id, populate_existing=True)
+            for name, value in rendered.items():
+                setattr(message, name, value)
+            message.attempts += 1
+            if error is None:
+                sent += 1
+                message.status, message.sent_at = MessageStatus.sent, utcnow()
             else:
-                message.status = MessageStatus.queued
-                message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
-            log.warning("mail %s to %s failed: %s", message.id, message.to_address, message.last_error)
-        else:
-            sent += 1
-            message.status = MessageStatus.sent
-            message.sent_at = utcnow()
-        db.session.commit()
+                failed += 1
+                message.last_error = error
+                if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                    message.status = MessageStatus.failed
+                else:
+                    message.status = MessageStatus.queued
+                    message.next_attempt_at = utcnow() + timedelta(minutes=2 ** (message.attempts - 1))
     return sent, failed
 
 
@@ -210,3 +232,21 @@ def retry(message: Message) -> None:
     message.status = MessageStatus.queued
     message.next_attempt_at = utcnow()
     message.attempts = 0
+
+
+def broadcast(session, subject: str, body: str, actor: Person, municipality_id: int | None = None) -> int:
+    """The secretariat's own message to everyone confirmed or waiting for a session, or to one
+    municipality's participants. Returns the number of recipients (caller commits)."""
+    from ..audit.services import record
+    from ..sessions.services import affected_people
+
+    recipients = [p for p in affected_people(session) if municipality_id in (None, p.municipality_id)]
+    for person in recipients:
+        notify(person, "custom_message", {"session": session, "custom_subject": subject, "custom_body": body})
+    record(
+        "session.message_sent",
+        session,
+        after={"subject": subject, "recipients": len(recipients), "municipality_id": municipality_id},
+        actor=actor,
+    )
+    return len(recipients)

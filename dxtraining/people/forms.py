@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import STRIP, NoControlCharacters
@@ -29,6 +29,8 @@ class ProfileForm(FlaskForm):
     locale = SelectField(
         _l("表示言語"), choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")], validators=[_required]
     )
+    wants_session_reminders = BooleanField(_l("研修の前日にリマインダーを受け取る"))
+    wants_survey_reminders = BooleanField(_l("アンケートの回答期限前にリマインダーを受け取る"))
 
 
 class StaffImportForm(FlaskForm):

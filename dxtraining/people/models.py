@@ -133,6 +133,10 @@ class Person(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     #: random value changed with the password; signs out other sessions and voids emailed links
     auth_stamp: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    #: wants the reminder the day before a session (optional mail)
+    wants_session_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: wants reminders of unanswered surveys (optional mail)
+    wants_survey_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     #: secret in the URL of the person's calendar feed (clients cannot sign in); replaced to revoke it
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: when the account was created

@@ -37,6 +37,8 @@ def profile():
                 rank=get_rank(form.rank_id.data),
                 job_title=form.job_title.data or "",
                 locale=form.locale.data,
+                wants_session_reminders=form.wants_session_reminders.data,
+                wants_survey_reminders=form.wants_survey_reminders.data,
             ),
         )
         flash(_("プロフィールを保存しました。") if changed else _("変更はありませんでした。"), "success")

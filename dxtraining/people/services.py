@@ -73,6 +73,8 @@ class ProfileChange:
     rank: Rank | None
     job_title: str
     locale: str
+    wants_session_reminders: bool = True
+    wants_survey_reminders: bool = True
 
 
 def update_profile(person: Person, change: ProfileChange) -> bool:
@@ -86,6 +88,8 @@ def update_profile(person: Person, change: ProfileChange) -> bool:
             "rank_id": change.rank.id if change.rank else None,
             "job_title": change.job_title,
             "locale": change.locale,
+            "wants_session_reminders": change.wants_session_reminders,
+            "wants_survey_reminders": change.wants_survey_reminders,
         },
     )
     if not after:

@@ -303,3 +303,23 @@ def instructor_profile(instructor_id: int):
     else:
         flash(_("講師の情報を保存できませんでした。氏名を確認してください。"), "error")
     return redirect(url_for("session_admin.instructor", instructor_id=person.id))
+
+
+@bp.route("/sessions/<int:session_id>/message", methods=["GET", "POST"])
+@secretariat_required
+def message(session_id: int):
+    from ..notifications.services import broadcast
+    from .forms import BroadcastForm
+
+    session = services.load_session(session_id) or abort(404)
+    form = BroadcastForm()
+    form.audience.choices = [SelectChoice("all", _("参加確定者とキャンセル待ちの全員"))] + [
+        SelectChoice(m.code, _("%(m)sの参加者のみ", m=m.name)) for m in municipalities()
+    ]
+    if form.validate_on_submit():
+        chosen = next((m for m in municipalities() if m.code == form.audience.data), None)
+        count = broadcast(session, form.subject.data, form.body.data, current_user, chosen.id if chosen else None)
+        db.session.commit()
+        flash(_("%(n)d人にメールを送信します。", n=count), "success")
+        return redirect(url_for("sessions.detail", session_id=session.id))
+    return render_template("sessions/message.html", session=session, form=form), (422 if form.errors else 200)

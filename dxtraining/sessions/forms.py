@@ -101,3 +101,9 @@ class AssessmentForm(FlaskForm):
         multiline=True,
         description=_l("例：自治体DXに関する講演実績、行政での勤務経験"),
     )
+
+
+class BroadcastForm(FlaskForm):
+    audience = SelectField(_l("宛先"), validators=[_required])
+    subject = _text(_l("件名"), 120, required=True)
+    body = _text(_l("本文"), 5000, required=True, multiline=True)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c1e96267f511
+Revision ID: 48ba47ea3c86
 Revises: 
-Create Date: 2026-11-26 06:08:36.472744
+Create Date: 2026-11-26 06:13:32.827294
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import dxtraining.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'c1e96267f511'
+revision = '48ba47ea3c86'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -110,6 +110,8 @@ def upgrade():
     sa.Column('is_active_account', sa.Boolean(), nullable=False),
     sa.Column('email_confirmed_at', dxtraining.database.AwareDateTime(timezone=True), nullable=True),
     sa.Column('auth_stamp', sa.String(length=32), nullable=False),
+    sa.Column('wants_session_reminders', sa.Boolean(), nullable=False),
+    sa.Column('wants_survey_reminders', sa.Boolean(), nullable=False),
     sa.Column('calendar_token', sa.String(length=64), nullable=True),
     sa.Column('created_at', dxtraining.database.AwareDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("locale IN ('ja', 'en')", name=op.f('ck_person_locale')),
@@ -290,6 +292,7 @@ def upgrade():
     sa.Column('applied_at', dxtraining.database.AwareDateTime(timezone=True), nullable=False),
     sa.Column('status_changed_at', dxtraining.database.AwareDateTime(timezone=True), nullable=False),
     sa.Column('late_cancellation', sa.Boolean(), nullable=False),
+    sa.Column('reminder_sent', sa.Boolean(), nullable=False),
     sa.Column('attendance', sa.Enum('attended', 'absent', name='attendance', native_enum=False, length=10), nullable=True),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_enrollment_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_enrollment_person_id_person'), ondelete='CASCADE'),
