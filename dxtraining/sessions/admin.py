@@ -295,7 +295,7 @@ def instructor_profile(instructor_id: int):
     person = db.session.get(Instructor, instructor_id) or abort(404)
     form = InstructorForm(prefix="profile")
     if form.validate_on_submit():
-        before, after = changes(person, {f.name: f.data or "" for f in form if f.name != "csrf_token"})
+        before, after = changes(person, {f.short_name: f.data or "" for f in form if f.short_name != "csrf_token"})
         if after:
             record("instructor.changed", person, before=before, after=after)
         db.session.commit()
