@@ -161,7 +161,7 @@ def test_every_route_has_an_entry(app):
 
 
 def test_every_route_answers_each_role_as_expected(world):
-    for endpoint, (template, expected) in GET.items():
+    for template, expected in GET.values():
         url = template.format(**world.ids)
         for role, answer in zip(ROLES, expected, strict=True):
             response = world.clients[role].get(url)
@@ -169,7 +169,7 @@ def test_every_route_answers_each_role_as_expected(world):
             if role in ("employee_a", "coordinator_a"):
                 assert world.secret_of_b not in response.get_data(as_text=True), f"{url} leaked B's data to {role}"
             response.close()
-    for endpoint, (template, expected) in POST.items():
+    for template, expected in POST.values():
         url = template.format(**world.ids)
         for role, answer in zip(ROLES, expected, strict=True):
             if answer != OK:
