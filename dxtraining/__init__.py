@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .database import configure_engine
+from .database import configure_engine, take_write_lock_for_writes
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     with app.app_context():
         configure_engine(app)
+        take_write_lock_for_writes(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Person | None:

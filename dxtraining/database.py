@@ -73,6 +73,30 @@ def configure_engine(app: Flask) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# Requests that only read before they write nothing worth a lock: sign-in verifies a slow password hash.
+NO_WRITE_LOCK_ENDPOINTS = {"auth.signin", "main.switch_language"}
+
+
+def take_write_lock_for_writes(app: Flask) -> None:
+    """On SQLite, a request that may write (anything but GET) takes the write lock when it starts.
+
+    A transaction that reads first and writes later fails at once with "database is locked" if another
+    writer committed in between (SQLite does not wait in that case); starting with BEGIN IMMEDIATE makes
+    it wait its turn instead. PostgreSQL needs none of this.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+
+    @app.before_request
+    def _begin_immediate() -> None:
+        from flask import request
+
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint not in NO_WRITE_LOCK_ENDPOINTS:
+            session = db.session()  # the request's Session behind the scoped proxy
+            if not session.in_transaction():
+                session.connection(execution_options={IMMEDIATE: True})
+
+
 def enable_wal(engine: Engine) -> None:
     """Switch a SQLite file to write-ahead logging; stored in the file, so done once at creation or upgrade."""
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):

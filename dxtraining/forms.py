@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import wtforms
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
@@ -26,3 +27,13 @@ class NoControlCharacters:
 
 
 STRIP = [clean_text]
+
+
+class IntegerField(wtforms.IntegerField):
+    """WTForms' IntegerField that refuses absurdly long numbers: NumberRange overflows on them (a 500)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip()) > 12:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)

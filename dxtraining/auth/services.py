@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ..audit.services import record
 from ..database import utcnow
@@ -37,8 +38,12 @@ def authenticate(email: str, password: str) -> Person | None:
     if not verify_password(person.password_hash if person else None, password):
         return None
     if needs_rehash(person.password_hash):
-        person.password_hash = hash_password(password)
-        db.session.commit()
+        # Best effort: a busy database only postpones the upgrade of the hash to the next sign-in.
+        try:
+            person.password_hash = hash_password(password)
+            db.session.commit()
+        except OperationalError:
+            db.session.rollback()
     return person
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
-from ..forms import STRIP, NoControlCharacters
+from ..forms import STRIP, IntegerField, NoControlCharacters
 
 _required = InputRequired(message=_l("入力してください。"))
 

@@ -9,12 +9,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import IntegerField, SelectChoice, StringField
+from wtforms import SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..auth.permissions import coordinator_required, require_coordinator_of, secretariat_required
 from ..extensions import db
-from ..forms import STRIP, NoControlCharacters
+from ..forms import STRIP, IntegerField, NoControlCharacters
 from ..people.models import Person
 from ..people.services import municipalities, municipality_by_code
 from ..sessions.models import TrainingSession

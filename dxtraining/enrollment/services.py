@@ -509,21 +509,29 @@ def send_session_reminders(now: datetime | None = None) -> int:
         .group_by(SessionDay.session_id)
         .subquery()
     )
-    due = db.session.scalars(
-        select(Enrollment)
-        .join(TrainingSession, TrainingSession.id == Enrollment.session_id)
-        .join(first_days, first_days.c.session_id == Enrollment.session_id)
+    soon = db.session.scalars(
+        select(TrainingSession.id)
+        .join(first_days, first_days.c.session_id == TrainingSession.id)
         .where(
-            Enrollment.status == EnrollmentStatus.confirmed,
-            Enrollment.reminder_sent.is_(False),
             TrainingSession.cancelled_at.is_(None),
             first_days.c.starts_at > now,
             first_days.c.starts_at <= now + timedelta(days=1),
         )
-        .options(joinedload(Enrollment.person), joinedload(Enrollment.session))
     ).all()
-    for enrollment in due:
-        enrollment.reminder_sent = True
-        _tell(enrollment, "session_reminder")
-    db.session.commit()
-    return len(due)
+    sent = 0
+    for session_id in soon:
+        with locked_transaction("session", session_id):
+            due = db.session.scalars(
+                select(Enrollment)
+                .where(
+                    Enrollment.session_id == session_id,
+                    Enrollment.status == EnrollmentStatus.confirmed,
+                    Enrollment.reminder_sent.is_(False),
+                )
+                .options(joinedload(Enrollment.person), joinedload(Enrollment.session))
+            ).all()
+            for enrollment in due:
+                enrollment.reminder_sent = True
+                _tell(enrollment, "session_reminder")
+            sent += len(due)
+    return sent

@@ -1,4 +1,5 @@
-"""Which language a request speaks: the signed-in person's choice, else the visitor's switch, else Japanese."""
+"""Which language a request speaks: the switch used in this browser, else the signed-in person's saved
+choice (so a new device starts in their language), else Japanese."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and periodic jobs: messages choose their own language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    chosen = session.get("locale")
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_locale() -> str:

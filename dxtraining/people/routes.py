@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -41,6 +41,7 @@ def profile():
                 wants_survey_reminders=form.wants_survey_reminders.data,
             ),
         )
+        session["locale"] = form.locale.data  # this browser follows the saved choice at once
         flash(_("プロフィールを保存しました。") if changed else _("変更はありませんでした。"), "success")
         return redirect(url_for("people.profile"))
     return render_template("people/profile.html", form=form)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectChoice
+from wtforms import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from ..audit.services import changes, record
@@ -18,6 +18,7 @@ from ..auth.permissions import secretariat_required
 from ..courses.models import Course, CurriculumModule, SessionFormat
 from ..courses.services import curriculum_tree, flatten
 from ..extensions import db
+from ..forms import IntegerField
 from ..i18n.dates import TOKYO
 from ..people.services import municipalities
 from . import services

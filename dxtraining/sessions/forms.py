@@ -11,7 +11,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import STRIP, NoControlCharacters
+from ..forms import STRIP, IntegerField, NoControlCharacters
 
 _required = InputRequired(message=_l("入力してください。"))
 

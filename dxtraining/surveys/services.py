@@ -295,59 +295,64 @@ def submit(
 
 def send_invitations_and_reminders(now: datetime | None = None) -> int:
     """The periodic job: invite people when their survey opens, remind non-respondents once before it closes.
-    Returns the number of messages queued."""
+    Returns the number of messages queued. Each session is handled under the same lock as answers to it."""
     now = now or utcnow()
-    queued = 0
-    questionnaires = db.session.scalars(select(Questionnaire)).all()
-    for questionnaire in questionnaires:
+    due = []
+    for questionnaire in db.session.scalars(select(Questionnaire)).all():
         sessions = db.session.scalars(
             select(TrainingSession)
             .where(TrainingSession.course_id == questionnaire.course_id, TrainingSession.cancelled_at.is_(None))
             .options(selectinload(TrainingSession.days))
         ).all()
         for session in sessions:
-            if not session.days:
-                continue
-            opens, closes = window(questionnaire, session)
-            if not (opens <= now < closes):
-                continue
-            condition = (
-                Enrollment.status == EnrollmentStatus.confirmed
-                if questionnaire.kind == SurveyKind.pre
-                else Enrollment.attendance == Attendance.attended
+            if session.days:
+                opens, closes = window(questionnaire, session)
+                if opens <= now < closes:
+                    remind = now >= closes - timedelta(days=questionnaire.remind_days_before_close)
+                    due.append((questionnaire.id, session.id, closes, remind))
+    queued = 0
+    for questionnaire_id, session_id, closes, remind in due:
+        with locked_transaction("survey", session_id):
+            queued += _invite_and_remind(questionnaire_id, session_id, closes, remind)
+    return queued
+
+
+def _invite_and_remind(questionnaire_id: int, session_id: int, closes: datetime, remind: bool) -> int:
+    questionnaire = db.session.get(Questionnaire, questionnaire_id)
+    session = db.session.get(TrainingSession, session_id)
+    condition = (
+        Enrollment.status == EnrollmentStatus.confirmed
+        if questionnaire.kind == SurveyKind.pre
+        else Enrollment.attendance == Attendance.attended
+    )
+    eligible = db.session.scalars(
+        select(Person)
+        .join(Enrollment, Enrollment.person_id == Person.id)
+        .where(Enrollment.session_id == session_id, condition)
+    ).all()
+    known = {
+        p.person_id: p
+        for p in db.session.scalars(
+            select(SurveyParticipant).where(
+                SurveyParticipant.questionnaire_id == questionnaire_id, SurveyParticipant.session_id == session_id
             )
-            eligible = db.session.scalars(
-                select(Person)
-                .join(Enrollment, Enrollment.person_id == Person.id)
-                .where(Enrollment.session_id == session.id, condition)
-            ).all()
-            known = {
-                p.person_id: p
-                for p in db.session.scalars(
-                    select(SurveyParticipant).where(
-                        SurveyParticipant.questionnaire_id == questionnaire.id,
-                        SurveyParticipant.session_id == session.id,
-                    )
-                )
-            }
-            remind = now >= closes - timedelta(days=questionnaire.remind_days_before_close)
-            for person in eligible:
-                record = known.get(person.id)
-                if record is None:
-                    record = SurveyParticipant(
-                        questionnaire_id=questionnaire.id, session_id=session.id, person_id=person.id
-                    )
-                    db.session.add(record)
-                context = {"questionnaire": questionnaire, "session": session, "closes_at": closes}
-                if not record.invited:
-                    record.invited = True
-                    notify(person, "survey_invitation", context)
-                    queued += 1
-                elif remind and not record.reminded and not record.answered:
-                    record.reminded = True
-                    notify(person, "survey_reminder", context)
-                    queued += 1
-            db.session.commit()
+        )
+    }
+    queued = 0
+    context = {"questionnaire": questionnaire, "session": session, "closes_at": closes}
+    for person in eligible:
+        record = known.get(person.id)
+        if record is None:
+            record = SurveyParticipant(questionnaire_id=questionnaire_id, session_id=session_id, person_id=person.id)
+            db.session.add(record)
+        if not record.invited:
+            record.invited = True
+            notify(person, "survey_invitation", context)
+            queued += 1
+        elif remind and not record.reminded and not record.answered:
+            record.reminded = True
+            notify(person, "survey_reminder", context)
+            queued += 1
     return queued
 
 

@@ -41,6 +41,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as a script, which the app's Content-Security-Policy (rightly) forbids.
+    return {**browser_context_args, "bypass_csp": True, "accept_downloads": True, "locale": "ja-JP"}
+
+
+@pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The app on a temporary SQLite file, as `make run` would serve it."""
     path = tmp_path_factory.mktemp("live") / "live.sqlite"
