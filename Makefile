@@ -61,8 +61,11 @@ test: setup chromium node-tools lint
 	  DXT_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser"; \
 	fi
 
+# Benchmarks print ratios against a baseline measured in the same run (set DATABASE_URL for PostgreSQL).
 bench: setup
 	$(BIN)/python bench/rush.py
+	$(BIN)/python bench/survey_results.py
+	$(BIN)/python bench/feed.py
 
 clean:
 	rm -rf $(VENV) instance dxtraining/translations/*/LC_MESSAGES/*.mo

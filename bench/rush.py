@@ -27,7 +27,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -197,26 +196,10 @@ def report(name: str, latencies: list[float], wall: float) -> dict[str, float]:
 
 
 def main() -> int:
-    given = os.environ.get("DATABASE_URL", "")
+    from bench.common import fresh_database
+
     tmp = Path(tempfile.mkdtemp(prefix="dxt-rush-"))
-    drop = None
-    if given.startswith(("postgres://", "postgresql")):
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        from config import database_url
-
-        name = f"dxt_rush_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(database_url(given), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(database_url(given)).set(database=name).render_as_string(hide_password=False)
-
-        def drop():
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    else:
-        url = f"sqlite:///{tmp / 'rush.sqlite'}"
+    url, drop = fresh_database("rush", tmp)
     backend = "PostgreSQL" if drop else "SQLite"
     print(
         f"dxtraining rush benchmark: {backend}, {WORKERS} gunicorn workers, {CLIENTS} clients, "

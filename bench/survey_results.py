@@ -118,7 +118,7 @@ def time_page(client, url: str) -> float:
 
 
 def main() -> None:
-    from config import database_url
+    from bench.common import fresh_database
     from dxtraining import create_app
     from dxtraining.auth.services import set_password
     from dxtraining.courses.seed import load_course
@@ -129,23 +129,7 @@ def main() -> None:
     from tests.conftest import make_config
     from tests.planning_helpers import make_session
 
-    given = os.environ.get("DATABASE_URL", "")
-    cleanup = None
-    if given.startswith(("postgres://", "postgresql")):
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        name = f"dxt_survey_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(database_url(given), isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(database_url(given)).set(database=name).render_as_string(hide_password=False)
-
-        def cleanup():
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/survey.sqlite"
+    url, cleanup = fresh_database("survey", Path(tempfile.mkdtemp()))
 
     app = create_app(make_config(url))
     with app.app_context():

@@ -37,3 +37,17 @@ class IntegerField(wtforms.IntegerField):
             self.data = None
             raise ValueError(self.gettext("Not a valid integer value."))
         super().process_formdata(valuelist)
+
+
+required = wtforms.validators.InputRequired(message=_l("入力してください。"))
+
+
+def text_field(label, max_length: int, required_field: bool = False, multiline: bool = False, **kwargs):
+    """A stripped text field with a length limit and no control characters (tabs and newlines if multiline)."""
+    validators = [
+        required if required_field else wtforms.validators.Optional(),
+        wtforms.validators.Length(max=max_length),
+        NoControlCharacters(multiline=multiline),
+    ]
+    field = wtforms.TextAreaField if multiline else wtforms.StringField
+    return field(label, filters=STRIP, validators=validators, **kwargs)

@@ -13,26 +13,12 @@ from wtforms import (
     FormField,
     SelectField,
     SelectMultipleField,
-    StringField,
-    TextAreaField,
     TimeField,
     URLField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
-from ..forms import STRIP, IntegerField, NoControlCharacters
-
-_required = InputRequired(message=_l("入力してください。"))
-
-
-def _text(label, max_length, required=False, multiline=False, **kwargs):
-    validators = [
-        _required if required else Optional(),
-        Length(max=max_length),
-        NoControlCharacters(multiline=multiline),
-    ]
-    field = TextAreaField if multiline else StringField
-    return field(label, filters=STRIP, validators=validators, **kwargs)
+from ..forms import STRIP, IntegerField, required, text_field
 
 
 class DayForm(Form):
@@ -42,67 +28,67 @@ class DayForm(Form):
 
 
 class SessionForm(FlaskForm):
-    title = _text(_l("開催回の名前"), 120, required=True, description=_l("例：令和8年度 第1回"))
-    format = SelectField(_l("形式"), validators=[_required])
+    title = text_field(_l("開催回の名前"), 120, required_field=True, description=_l("例：令和8年度 第1回"))
+    format = SelectField(_l("形式"), validators=[required])
     days = FieldList(FormField(DayForm), min_entries=3, max_entries=3)
-    enrollment_mode = SelectField(_l("申込の方式"), validators=[_required])
-    applications_open_at = DateTimeLocalField(_l("申込開始"), validators=[_required])
-    applications_close_at = DateTimeLocalField(_l("申込締切"), validators=[_required])
-    cancellation_deadline = DateTimeLocalField(_l("キャンセル期限"), validators=[_required])
+    enrollment_mode = SelectField(_l("申込の方式"), validators=[required])
+    applications_open_at = DateTimeLocalField(_l("申込開始"), validators=[required])
+    applications_close_at = DateTimeLocalField(_l("申込締切"), validators=[required])
+    cancellation_deadline = DateTimeLocalField(_l("キャンセル期限"), validators=[required])
     release_at = DateTimeLocalField(
         _l("枠の開放日時"),
-        validators=[_required],
+        validators=[required],
         description=_l("この日時を過ぎると、使われていない各市町の枠をどの市町のキャンセル待ちにも回します。"),
     )
-    venue_name = _text(_l("会場名"), 200)
-    venue_room = _text(_l("部屋"), 120)
-    venue_address = _text(_l("住所"), 300)
-    access_notes = _text(_l("アクセス・配慮事項"), 2000, multiline=True)
-    online_platform = _text(_l("オンライン会議の種類"), 80)
+    venue_name = text_field(_l("会場名"), 200)
+    venue_room = text_field(_l("部屋"), 120)
+    venue_address = text_field(_l("住所"), 300)
+    access_notes = text_field(_l("アクセス・配慮事項"), 2000, multiline=True)
+    online_platform = text_field(_l("オンライン会議の種類"), 80)
     online_url = URLField(
         _l("オンライン会議のURL"),
         filters=STRIP,
         validators=[Optional(), Length(max=500)],
         description=_l("参加確定者にだけ表示されます。"),
     )
-    capacity = IntegerField(_l("定員"), validators=[_required, NumberRange(min=1, max=10000)])
+    capacity = IntegerField(_l("定員"), validators=[required, NumberRange(min=1, max=10000)])
 
 
 class CancelSessionForm(FlaskForm):
-    reason = _text(_l("中止の理由"), 1000, required=True, multiline=True)
+    reason = text_field(_l("中止の理由"), 1000, required_field=True, multiline=True)
 
 
 class BlockForm(FlaskForm):
-    day_id = SelectField(_l("日"), coerce=int, validators=[_required])
-    start = TimeField(_l("開始"), validators=[_required])
-    end = TimeField(_l("終了"), validators=[_required])
-    title = _text(_l("内容"), 200, required=True, description=_l("例：講義「DXの基礎知識」"))
+    day_id = SelectField(_l("日"), coerce=int, validators=[required])
+    start = TimeField(_l("開始"), validators=[required])
+    end = TimeField(_l("終了"), validators=[required])
+    title = text_field(_l("内容"), 200, required_field=True, description=_l("例：講義「DXの基礎知識」"))
     modules = SelectMultipleField(_l("扱うカリキュラム項目"), coerce=int, validators=[Optional()])
     instructor_id = SelectField(_l("講師"), coerce=int, validators=[Optional()])
-    unqualified_reason = _text(_l("選定基準を満たさない講師を割り当てる理由"), 1000, multiline=True)
+    unqualified_reason = text_field(_l("選定基準を満たさない講師を割り当てる理由"), 1000, multiline=True)
 
 
 class InstructorForm(FlaskForm):
-    name = _text(_l("氏名"), 80, required=True)
-    name_kana = _text(_l("ふりがな"), 120)
-    affiliation = _text(_l("所属・役職"), 200)
-    profile = _text(_l("プロフィール"), 4000, multiline=True)
-    contact = _text(_l("連絡先（事務局のみ閲覧）"), 1000, multiline=True)
+    name = text_field(_l("氏名"), 80, required_field=True)
+    name_kana = text_field(_l("ふりがな"), 120)
+    affiliation = text_field(_l("所属・役職"), 200)
+    profile = text_field(_l("プロフィール"), 4000, multiline=True)
+    contact = text_field(_l("連絡先（事務局のみ閲覧）"), 1000, multiline=True)
 
 
 class AssessmentForm(FlaskForm):
-    criterion_id = SelectField(_l("選定基準"), coerce=int, validators=[_required])
+    criterion_id = SelectField(_l("選定基準"), coerce=int, validators=[required])
     met = BooleanField(_l("基準を満たす"))
-    evidence = _text(
+    evidence = text_field(
         _l("根拠"),
         2000,
-        required=True,
+        required_field=True,
         multiline=True,
         description=_l("例：自治体DXに関する講演実績、行政での勤務経験"),
     )
 
 
 class BroadcastForm(FlaskForm):
-    audience = SelectField(_l("宛先"), validators=[_required])
-    subject = _text(_l("件名"), 120, required=True)
-    body = _text(_l("本文"), 5000, required=True, multiline=True)
+    audience = SelectField(_l("宛先"), validators=[required])
+    subject = text_field(_l("件名"), 120, required_field=True)
+    body = text_field(_l("本文"), 5000, required_field=True, multiline=True)
