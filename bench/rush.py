@@ -100,10 +100,9 @@ def prepare_database(url: str) -> tuple[int, list[str]]:
         [sys.executable, "-m", "flask", "--app", "wsgi", "seed"], cwd=ROOT, env=env, check=True, capture_output=True
     )
     os.environ["DATABASE_URL"] = url
-    from argon2 import PasswordHasher
-
     from config import DevelopmentConfig, database_url
     from dxtraining import create_app
+    from dxtraining.auth.passwords import hash_password
     from dxtraining.courses.seed import load_course
     from dxtraining.extensions import db
     from dxtraining.people.models import Person
@@ -116,7 +115,7 @@ def prepare_database(url: str) -> tuple[int, list[str]]:
     emails = []
     with app.app_context():
         course = load_course()
-        password_hash = PasswordHasher().hash(PASSWORD)  # the production parameters, hashed once
+        password_hash = hash_password(PASSWORD)  # the production parameters, hashed once
         staff_rank = ranks()[-1]
         from dxtraining.database import utcnow
 

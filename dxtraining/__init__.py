@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from .people.routes import bp as people_bp
     from .sessions.admin import bp as session_admin_bp
     from .sessions.routes import bp as sessions_bp
+    from .surveys.builder import bp as survey_admin_bp
     from .surveys.routes import bp as surveys_bp
 
     for blueprint in (
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         enrollment_bp,
         calendars_bp,
         surveys_bp,
+        survey_admin_bp,
         audit_bp,
         notifications_bp,
     ):

@@ -71,6 +71,10 @@ GET = {
     "surveys.answer": ("/surveys/{pre}/sessions/{session}", (R, 200, 403, 403, 403)),
     "surveys.export": ("/surveys/{pre}/responses.csv", (R, 403, 200, 200, 200)),
     "surveys.results": ("/courses/{course}/surveys", (R, 403, 200, 200, 200)),
+    "survey_admin.edit": ("/questionnaires/{pre}", SECRETARIAT_ONLY),
+    "course_admin.criteria": ("/courses/{course}/criteria", SECRETARIAT_ONLY),
+    "course_admin.case_studies": ("/case-studies", SECRETARIAT_ONLY),
+    "course_admin.case_study": ("/case-studies/{case_study}", SECRETARIAT_ONLY),
 }
 
 # POST-only: endpoint → (url template, expected per role). Allowed cells are not exercised here (they
@@ -93,6 +97,12 @@ POST = {
     "people.staff_import": ("/municipalities/112216/staff/import", (R, 403, OK, 403, OK)),
     "session_admin.delete_block": ("/agenda-blocks/{block}/delete", (R, 403, 403, 403, OK)),
     "session_admin.instructor_profile": ("/instructors/{instructor}/profile", (R, 403, 403, 403, OK)),
+    "course_admin.edit_criterion": ("/criteria/{criterion}/edit", (R, 403, 403, 403, OK)),
+    "survey_admin.add_section": ("/questionnaires/{pre}/sections", (R, 403, 403, 403, OK)),
+    "survey_admin.add_question": ("/questionnaires/{pre}/questions", (R, 403, 403, 403, OK)),
+    "survey_admin.edit_question": ("/questions/{question}/edit", (R, 403, 403, 403, OK)),
+    "survey_admin.move_question": ("/questions/{question}/move", (R, 403, 403, 403, OK)),
+    "survey_admin.delete_question": ("/questions/{question}/delete", (R, 403, 403, 403, OK)),
 }
 
 
@@ -133,7 +143,18 @@ def world(app, anonymous, client_for, make_person):
         "coordinator_token": ensure_token(coordinator_a),
     }
     db.session.commit()
-    ids.update(block=block.id, message=message.id, pre=questionnaire_for(session, SurveyKind.pre).id)
+    pre = questionnaire_for(session, SurveyKind.pre)
+    from dxtraining.courses.models import CaseStudy
+    from dxtraining.sessions.models import InstructorCriterion
+
+    ids.update(
+        block=block.id,
+        message=message.id,
+        pre=pre.id,
+        question=pre.sections[0].questions[0].id,
+        case_study=db.session.scalar(db.select(CaseStudy.id)),
+        criterion=db.session.scalar(db.select(InstructorCriterion.id)),
+    )
     clients = {"anonymous": anonymous}
     for role, person in (
         ("employee_a", employee_a),
@@ -146,6 +167,9 @@ def world(app, anonymous, client_for, make_person):
 
 
 def check(response, expected, where: str) -> None:
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), where
+    assert headers.get("X-Content-Type-Options") == "nosniff" and headers.get("Referrer-Policy"), where
     status = response.status_code
     if expected == R:
         assert status == 302 and "/signin" in response.headers["Location"], f"{where}: {status}"

@@ -132,6 +132,22 @@ FORMS = {
     "/curriculum/{module}/edit": ("secretariat", ["title", "description", "planned_minutes"]),
     "/curriculum/{module}/move": ("secretariat", ["direction"]),
     "/admin/messages/{message}/retry": ("secretariat", ["x"]),
+    "/questionnaires/{pre}": ("secretariat", ["title", "anonymous", "open_days", "remind_days_before_close"]),
+    "/questionnaires/{pre}/questions": (
+        "secretariat",
+        [
+            "new-section_id",
+            "new-kind",
+            "new-text",
+            "new-options",
+            "new-rows",
+            "new-min_value",
+            "new-max_value",
+            "new-max_length",
+            "new-awareness_key",
+        ],
+    ),
+    "/questions/{question}/edit": ("secretariat", ["q1-section_id", "q1-kind", "q1-text", "q1-options", "q1-rows"]),
 }
 
 

@@ -80,14 +80,18 @@ def test_a_bad_session_form_says_what_is_wrong_and_saves_nothing(secretariat, mu
     assert sessions_count() == 0
 
 
-def test_editing_the_place_raises_the_revision(secretariat, municipalities):
+def test_editing_the_place_raises_the_revision_and_tells_participants(secretariat, municipalities, make_person):
     session = make_session()
     form = session_form(municipalities, venue_name="草加市役所")
     form.pop("capacity")
+    person = make_person("草加市")
+    enrollment.apply(person, session.id)
     response = secretariat.post(f"/sessions/{session.id}/edit", form)
     assert response.status_code == 302, text_of(response)
     db.session.refresh(session)
     assert session.venue_name == "草加市役所" and session.revision == 1
+    changed = db.session.scalars(db.select(Message.person_id).where(Message.kind == "session_changed")).all()
+    assert changed == [person.id]
 
 
 def test_cancelling_a_session_tells_everyone(secretariat, make_person, municipalities):
@@ -197,3 +201,40 @@ def test_only_the_secretariat_reaches_planning_pages(client_for, make_person):
             f"/courses/{session.course_id}/curriculum",
         ):
             assert user.get(url).status_code == 403, url
+
+
+def test_criteria_are_editable_per_course(secretariat):
+    course = load_course()
+    criterion = db.session.scalars(db.select(InstructorCriterion)).first()
+    assert (
+        secretariat.post(
+            f"/criteria/{criterion.id}/edit", {"edit-title": "DXの実務経験がある", "edit-description": ""}
+        ).status_code
+        == 302
+    )
+    db.session.refresh(criterion)
+    assert criterion.title == "DXの実務経験がある"
+    secretariat.post(f"/courses/{course.id}/criteria", {"title": "受講者と対話できる", "description": ""})
+    titles = db.session.scalars(db.select(InstructorCriterion.title).order_by(InstructorCriterion.position)).all()
+    assert titles[-1] == "受講者と対話できる" and len(titles) == 3
+
+
+def test_case_studies_are_added_and_linked_to_modules(secretariat, municipalities):
+    from dxtraining.courses.models import CaseStudy
+
+    course = load_course()
+    module = curriculum_tree(course)[2].module  # (3) 他自治体の事例
+    response = secretariat.post(
+        "/case-studies",
+        {
+            "municipality_id": municipalities["三郷市"].id,
+            "title": "オンライン申請の拡大",
+            "period": "令和5年度",
+            "modules": [module.id],
+        },
+    )
+    assert response.status_code == 302
+    study = db.session.scalar(db.select(CaseStudy).where(CaseStudy.title == "オンライン申請の拡大"))
+    assert [m.id for m in study.modules] == [module.id]
+    missing = secretariat.post("/case-studies", {"municipality_id": municipalities["三郷市"].id, "title": ""})
+    assert missing.status_code == 422

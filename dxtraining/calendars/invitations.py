@@ -15,7 +15,7 @@ from ..enrollment.services import enrollment_of, waiting_position
 from ..people.models import Person
 from .ics import Viewer, calendar, session_events
 
-REQUEST_KINDS = {"enrollment_confirmed", "enrollment_promoted", "session_format_changed"}
+REQUEST_KINDS = {"enrollment_confirmed", "enrollment_promoted", "session_format_changed", "session_changed"}
 CANCEL_KINDS = {"enrollment_cancelled", "session_cancelled"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, SelectField
 
 from ..audit.services import changes, record
@@ -13,8 +14,8 @@ from ..extensions import db
 from ..i18n.locale import current_locale
 from ..people.services import municipalities, rank_choices
 from . import services
-from .forms import CourseForm, ModuleForm, MoveForm, NewModuleForm
-from .models import Course, CourseRankLimit, CurriculumModule
+from .forms import CaseStudyForm, CourseForm, CriterionForm, ModuleForm, MoveForm, NewModuleForm
+from .models import CaseStudy, Course, CourseRankLimit, CurriculumModule
 
 bp = Blueprint("course_admin", __name__)
 FIELDS = (
@@ -148,3 +149,116 @@ def delete(module_id: int):
         db.session.commit()
         flash(_("項目を削除しました（下位の項目も削除されます）。"), "success")
     return redirect(url_for("course_admin.curriculum", course_id=course_id))
+
+
+@bp.route("/courses/<int:course_id>/criteria", methods=["GET", "POST"])
+@secretariat_required
+def criteria(course_id: int):
+    """The course's instructor selection criteria (講師選定基準), each checked separately for every instructor."""
+    from ..sessions.models import InstructorCriterion
+    from ..sessions.services import criteria_of
+
+    course = db.session.get(Course, course_id) or abort(404)
+    form = CriterionForm()
+    if form.validate_on_submit():
+        existing = criteria_of(course)
+        criterion = InstructorCriterion(
+            course_id=course.id,
+            code=f"criterion_{len(existing) + 1}_{course.id}",
+            title=form.title.data,
+            description=form.description.data or "",
+            position=len(existing),
+        )
+        db.session.add(criterion)
+        db.session.flush()
+        record("course.criterion_added", course, after={"title": criterion.title})
+        db.session.commit()
+        flash(_("選定基準を追加しました。"), "success")
+        return redirect(url_for("course_admin.criteria", course_id=course.id))
+    return render_template(
+        "courses/criteria.html",
+        course=course,
+        criteria=criteria_of(course),
+        form=form,
+        edit_form=CriterionForm(prefix="edit"),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/criteria/<int:criterion_id>/edit")
+@secretariat_required
+def edit_criterion(criterion_id: int):
+    from ..sessions.models import InstructorCriterion
+
+    criterion = db.session.get(InstructorCriterion, criterion_id) or abort(404)
+    form = CriterionForm(prefix="edit")
+    if form.validate_on_submit():
+        before, after = changes(criterion, {"title": form.title.data, "description": form.description.data or ""})
+        if after:
+            record("course.criterion_changed", criterion, before=before, after=after)
+        db.session.commit()
+        flash(_("選定基準を保存しました。"), "success")
+    else:
+        flash(_("基準を入力してください（200文字以内）。"), "error")
+    return redirect(url_for("course_admin.criteria", course_id=criterion.course_id))
+
+
+def _case_study_form(obj=None) -> CaseStudyForm:
+    form = CaseStudyForm(obj=obj)
+    form.municipality_id.choices = [SelectChoice(m.id, m.name) for m in municipalities()]
+    modules = []
+    for course in db.session.scalars(db.select(Course).order_by(Course.id)):
+        modules += [
+            SelectChoice(n.module.id, ("　" * n.depth) + n.label)
+            for n in services.flatten(services.curriculum_tree(course))
+        ]
+    form.modules.choices = modules
+    if obj is not None and not form.is_submitted():
+        form.modules.data = [m.id for m in obj.modules]
+    return form
+
+
+def _save_case_study(form: CaseStudyForm, study: CaseStudy) -> None:
+    values = {
+        name: getattr(form, name).data or ""
+        for name in ("title", "summary", "purpose", "period", "target", "cost", "outcome")
+    }
+    values["municipality_id"] = form.municipality_id.data
+    before, after = changes(study, values)
+    chosen = list(db.session.scalars(db.select(CurriculumModule).where(CurriculumModule.id.in_(form.modules.data))))
+    if {m.id for m in chosen} != {m.id for m in study.modules}:
+        before["modules"], after["modules"] = [m.id for m in study.modules], [m.id for m in chosen]
+        study.modules = chosen
+    if study.id is None:
+        db.session.add(study)
+        db.session.flush()
+    if after:
+        record("case_study.saved", study, before=before, after=after)
+    db.session.commit()
+
+
+@bp.route("/case-studies", methods=["GET", "POST"])
+@secretariat_required
+def case_studies():
+    form = _case_study_form()
+    if form.validate_on_submit():
+        _save_case_study(form, CaseStudy())
+        flash(_("事例を登録しました。"), "success")
+        return redirect(url_for("course_admin.case_studies"))
+    studies = db.session.scalars(
+        db.select(CaseStudy)
+        .options(joinedload(CaseStudy.municipality))
+        .order_by(CaseStudy.municipality_id, CaseStudy.id)
+    ).all()
+    return render_template("courses/case_studies.html", studies=studies, form=form), (422 if form.errors else 200)
+
+
+@bp.route("/case-studies/<int:study_id>", methods=["GET", "POST"])
+@secretariat_required
+def case_study(study_id: int):
+    study = db.session.get(CaseStudy, study_id) or abort(404)
+    form = _case_study_form(study)
+    if form.validate_on_submit():
+        _save_case_study(form, study)
+        flash(_("事例を保存しました。"), "success")
+        return redirect(url_for("course_admin.case_studies"))
+    return render_template("courses/case_study.html", study=study, form=form), (422 if form.errors else 200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectField, SelectMultipleField
 from wtforms.validators import AnyOf, NumberRange, Optional
 
 from ..forms import IntegerField, required, text_field
@@ -40,3 +40,20 @@ class NewModuleForm(ModuleForm):
 
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
+
+
+class CriterionForm(FlaskForm):
+    title = text_field(_l("基準"), 200, required_field=True)
+    description = text_field(_l("満たすと判断する目安"), 2000, multiline=True)
+
+
+class CaseStudyForm(FlaskForm):
+    municipality_id = SelectField(_l("市町"), coerce=int, validators=[required])
+    title = text_field(_l("取組"), 200, required_field=True)
+    summary = text_field(_l("概要"), 2000, multiline=True)
+    purpose = text_field(_l("目的"), 2000, multiline=True)
+    period = text_field(_l("時期"), 500)
+    target = text_field(_l("対象"), 500)
+    cost = text_field(_l("費用"), 500)
+    outcome = text_field(_l("効果"), 2000, multiline=True)
+    modules = SelectMultipleField(_l("関連するカリキュラム項目"), coerce=int, validators=[Optional()])

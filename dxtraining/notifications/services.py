@@ -238,11 +238,15 @@ def broadcast(session, subject: str, body: str, actor: Person, municipality_id: 
     """The secretariat's own message to everyone confirmed or waiting for a session, or to one
     municipality's participants. Returns the number of recipients (caller commits)."""
     from ..audit.services import record
-    from ..sessions.services import affected_people
+    from ..sessions.services import affected_enrollments
 
-    recipients = [p for p in affected_people(session) if municipality_id in (None, p.municipality_id)]
-    for person in recipients:
-        notify(person, "custom_message", {"session": session, "custom_subject": subject, "custom_body": body})
+    recipients = [e for e in affected_enrollments(session) if municipality_id in (None, e.municipality_id)]
+    for enrollment in recipients:
+        notify(
+            enrollment.person,
+            "custom_message",
+            {"session": session, "enrollment": enrollment, "custom_subject": subject, "custom_body": body},
+        )
     record(
         "session.message_sent",
         session,

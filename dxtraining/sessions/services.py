@@ -167,6 +167,7 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
     db.session.flush()
     if not creating and _schedule_snapshot(session) != before_schedule:
         session.revision += 1
+        tell_everyone(session, "session_changed")
     record("session.created" if creating else "session.updated", session, after={"title": session.title})
     return session
 
@@ -189,21 +190,32 @@ def _schedule_snapshot(session: TrainingSession) -> tuple:
     )
 
 
-def affected_people(session: TrainingSession) -> list[Person]:
-    """Everyone confirmed or waiting for a session: they are told of every change."""
+def affected_enrollments(session: TrainingSession):
+    """The applications of everyone confirmed or waiting for a session, with their people: they are told of
+    every change."""
+    from sqlalchemy.orm import joinedload
+
     from ..enrollment.models import Enrollment, EnrollmentStatus
 
     return list(
         db.session.scalars(
-            select(Person)
-            .join(Enrollment, Enrollment.person_id == Person.id)
+            select(Enrollment)
             .where(
                 Enrollment.session_id == session.id,
                 Enrollment.status.in_([EnrollmentStatus.confirmed, EnrollmentStatus.waiting]),
             )
-            .order_by(Person.id)
+            .options(joinedload(Enrollment.person))
+            .order_by(Enrollment.person_id)
         )
     )
+
+
+def tell_everyone(session: TrainingSession, kind: str, **context) -> int:
+    """Queue one message of `kind` to each person confirmed or waiting for the session."""
+    enrollments = affected_enrollments(session)
+    for enrollment in enrollments:
+        notify(enrollment.person, kind, {"session": session, "enrollment": enrollment, **context})
+    return len(enrollments)
 
 
 def switch_format(
@@ -249,8 +261,7 @@ def switch_format(
         after={"format": new_format},
         reason=change.reason,
     )
-    for person in affected_people(session):
-        notify(person, "session_format_changed", {"session": session, "change": change})
+    tell_everyone(session, "session_format_changed", change=change)
     return change
 
 
@@ -294,8 +305,7 @@ def cancel_session(session: TrainingSession, reason: str) -> None:
     session.cancel_reason = reason.strip()
     session.revision += 1
     record("session.cancelled", session, reason=session.cancel_reason)
-    for person in affected_people(session):
-        notify(person, "session_cancelled", {"session": session})
+    tell_everyone(session, "session_cancelled")
 
 
 # Instructors ---------------------------------------------------------------------------------

@@ -267,3 +267,44 @@ def test_the_accessibility_check_does_catch_violations(live, page: Page):
     page.set_content("<html><body><main><img src='x.png'><input type='text'></main></body></html>")
     found = {v["id"] for v in axe_violations(page)}
     assert {"image-alt", "label"} <= found, found
+
+
+def test_every_role_s_pages_are_accessible_in_english_too(live, page: Page):
+    course = load_course()
+    load_questionnaires(course)
+    session = make_session(course, title="Session A11y")
+    employee = person("八潮市", name="八潮 英子")
+    enrollment.apply(employee, session.id)
+    secretariat = person("越谷市", name="事務局 英語", is_secretariat=True)
+    page.goto(f"{live}/signin")
+    page.get_by_role("button", name="English").click()
+    sign_in_en = page.get_by_label("Email")
+    sign_in_en.fill(secretariat.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    for path in (
+        "/",
+        "/courses",
+        f"/courses/{course.id}",
+        f"/sessions/{session.id}",
+        f"/sessions/{session.id}/manage/112348",
+        f"/sessions/{session.id}/edit",
+        f"/sessions/{session.id}/agenda",
+        f"/sessions/{session.id}/format",
+        f"/courses/{course.id}/curriculum",
+        f"/courses/{course.id}/edit",
+        "/instructors",
+        f"/courses/{course.id}/surveys",
+        "/municipalities",
+        "/municipalities/112348/staff",
+        "/admin/audit",
+        "/admin/messages",
+        "/my/trainings",
+        "/my/calendar",
+        "/profile",
+        "/signup",
+    ):
+        page.goto(f"{live}{path}")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        accessible(page)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 48ba47ea3c86
+Revision ID: b2170c0d6090
 Revises: 
-Create Date: 2026-11-26 06:13:32.827294
+Create Date: 2026-11-26 06:51:52.168160
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import dxtraining.database
 
 
 # revision identifiers, used by Alembic.
-revision = '48ba47ea3c86'
+revision = 'b2170c0d6090'
 down_revision = None
 branch_labels = None
 depends_on = None

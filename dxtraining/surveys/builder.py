@@ -1,0 +1,317 @@
+"""The secretariat's questionnaire builder: settings, sections, and questions of every kind."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField
+from wtforms.validators import AnyOf, NumberRange, Optional
+
+from ..audit.services import changes, record
+from ..auth.permissions import secretariat_required
+from ..extensions import db
+from ..forms import IntegerField, required, text_field
+from .models import Question, QuestionKind, Questionnaire, SurveyResponse, SurveySection
+from .services import load_questionnaire
+
+bp = Blueprint("survey_admin", __name__)
+
+KIND_LABELS = {
+    QuestionKind.rating: _l("5段階評価"),
+    QuestionKind.grid: _l("5段階評価の表（複数の項目）"),
+    QuestionKind.single: _l("単一選択"),
+    QuestionKind.multiple: _l("複数選択"),
+    QuestionKind.number: _l("数値"),
+    QuestionKind.short_text: _l("短い文章"),
+    QuestionKind.long_text: _l("長い文章"),
+}
+
+
+class SettingsForm(FlaskForm):
+    title = text_field(_l("題名"), 200, required_field=True)
+    title_en = text_field(_l("題名（英語）"), 200)
+    intro = text_field(_l("説明"), 2000, multiline=True)
+    intro_en = text_field(_l("説明（英語）"), 2000, multiline=True)
+    anonymous = BooleanField(_l("匿名で回答を集める（回答と回答者を結び付けません）"))
+    open_days = IntegerField(
+        _l("回答期間（事後アンケート：研修終了後の日数）"), validators=[required, NumberRange(1, 365)]
+    )
+    remind_days_before_close = IntegerField(
+        _l("締切の何日前にリマインダーを送るか"), validators=[required, NumberRange(0, 365)]
+    )
+
+
+class SectionForm(FlaskForm):
+    title = text_field(_l("区分の見出し"), 200, required_field=True)
+    title_en = text_field(_l("区分の見出し（英語）"), 200)
+
+
+class QuestionForm(FlaskForm):
+    section_id = SelectField(_l("区分"), coerce=int, validators=[required])
+    kind = SelectField(_l("種類"), validators=[required])
+    text = text_field(_l("質問"), 1000, required_field=True, multiline=True)
+    text_en = text_field(_l("質問（英語）"), 1000, multiline=True)
+    help = text_field(_l("補足"), 1000, multiline=True)
+    help_en = text_field(_l("補足（英語）"), 1000, multiline=True)
+    required = BooleanField(_l("回答を必須にする"))
+    awareness_key = text_field(
+        _l("意識項目のキー（事前・事後で同じキーの質問を比較します）"),
+        40,
+        description=_l("例：understanding。比較しない質問は空欄。"),
+    )
+    options = text_field(
+        _l("選択肢・評価の段階（1行に1つ、「日本語 | English」）"),
+        4000,
+        multiline=True,
+        description=_l("5段階評価は5行（良い方から）。選択式は2行以上。"),
+    )
+    rows = text_field(_l("表の項目（1行に1つ、「日本語 | English」）"), 4000, multiline=True)
+    allow_other = BooleanField(_l("「その他」と自由記入を付ける"))
+    min_value = IntegerField(_l("最小値"), validators=[Optional()])
+    max_value = IntegerField(_l("最大値"), validators=[Optional()])
+    max_length = IntegerField(_l("最大文字数"), default=1000, validators=[Optional(), NumberRange(1, 10000)])
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(["up", "down"])])
+
+
+def _lines(text: str | None) -> list[tuple[str, str]]:
+    pairs = []
+    for line in (text or "").splitlines():
+        if line.strip():
+            ja, _sep, en = line.partition("|")
+            pairs.append((ja.strip(), en.strip()))
+    return pairs
+
+
+def _choices(form: QuestionForm, existing: Question | None) -> tuple[list, list] | None:
+    """Options and rows from the text areas, keeping the stored values of lines that stay in place.
+    Adds errors to the form and returns None when they do not fit the kind."""
+    kind = QuestionKind(form.kind.data)
+    options, rows = _lines(form.options.data), _lines(form.rows.data)
+    if kind in (QuestionKind.rating, QuestionKind.grid) and len(options) != 5:
+        form.options.errors.append(_("5段階評価は5行で入力してください（良い方から）。"))
+        return None
+    if kind in (QuestionKind.single, QuestionKind.multiple) and len(options) < 2:
+        form.options.errors.append(_("選択肢を2行以上入力してください。"))
+        return None
+    if kind == QuestionKind.grid and not rows:
+        form.rows.errors.append(_("表の項目を1行以上入力してください。"))
+        return None
+    old_options = existing.options if existing else []
+    old_rows = existing.rows if existing else []
+    built_options = []
+    for i, (ja, en) in enumerate(options):
+        entry = {"label": ja, "label_en": en}
+        if kind in (QuestionKind.single, QuestionKind.multiple):
+            entry["value"] = old_options[i].get("value", f"o{i}") if i < len(old_options) else f"o{i}"
+        built_options.append(entry)
+    built_rows = (
+        [
+            {"key": old_rows[i]["key"] if i < len(old_rows) else f"r{i}", "label": ja, "label_en": en}
+            for i, (ja, en) in enumerate(rows)
+        ]
+        if kind == QuestionKind.grid
+        else []
+    )
+    return built_options, built_rows
+
+
+def _question_form(questionnaire: Questionnaire, question: Question | None = None) -> QuestionForm:
+    # Each form on the page has its own prefix, so field ids (and their labels) stay unique.
+    prefix = f"q{question.id}" if question else "new"
+    form = QuestionForm(obj=question, prefix=prefix) if question else QuestionForm(prefix=prefix)
+    form.section_id.choices = [SelectChoice(s.id, s.title) for s in questionnaire.sections]
+    form.kind.choices = [SelectChoice(k.value, str(label)) for k, label in KIND_LABELS.items()]
+    if question and not form.is_submitted():
+        form.kind.data = question.kind.value
+        form.options.data = "\n".join(f"{o['label']} | {o.get('label_en', '')}" for o in question.options)
+        form.rows.data = "\n".join(f"{r['label']} | {r.get('label_en', '')}" for r in question.rows)
+    return form
+
+
+def _questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
+    return load_questionnaire(questionnaire_id) or abort(404)
+
+
+def _responses(questionnaire: Questionnaire) -> int:
+    return db.session.scalar(
+        select(func.count(SurveyResponse.id)).where(SurveyResponse.questionnaire_id == questionnaire.id)
+    )
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>", methods=["GET", "POST"])
+@secretariat_required
+def edit(questionnaire_id: int):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    settings = SettingsForm(obj=questionnaire)
+    if settings.validate_on_submit():
+        before, after = changes(
+            questionnaire,
+            {f.short_name: f.data if f.data is not None else "" for f in settings if f.short_name != "csrf_token"},
+        )
+        if after:
+            record("questionnaire.changed", questionnaire, before=before, after=after)
+        db.session.commit()
+        flash(_("設定を保存しました。"), "success")
+        return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
+    return render_template(
+        "surveys/builder.html",
+        questionnaire=questionnaire,
+        settings=settings,
+        section_form=SectionForm(prefix="s"),
+        question_form=_question_form(questionnaire),
+        move=MoveForm(),
+        kind_labels=KIND_LABELS,
+        responses=_responses(questionnaire),
+        edit_forms={q.id: _question_form(questionnaire, q) for s in questionnaire.sections for q in s.questions},
+    ), (422 if settings.errors else 200)
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/sections")
+@secretariat_required
+def add_section(questionnaire_id: int):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    form = SectionForm(prefix="s")
+    if form.validate_on_submit():
+        section = SurveySection(
+            title=form.title.data, title_en=form.title_en.data or "", position=len(questionnaire.sections)
+        )
+        questionnaire.sections.append(section)
+        db.session.flush()
+        record("questionnaire.section_added", questionnaire, after={"title": section.title})
+        db.session.commit()
+        flash(_("区分を追加しました。"), "success")
+    else:
+        flash(_("区分の見出しを入力してください。"), "error")
+    return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
+
+
+def _save_question(form: QuestionForm, question: Question, questionnaire: Questionnaire) -> bool:
+    if not form.validate_on_submit():
+        return False
+    if form.section_id.data not in {s.id for s in questionnaire.sections}:
+        abort(404)
+    choices = _choices(form, question if question.id else None)
+    if choices is None:
+        return False
+    if (
+        form.min_value.data is not None
+        and form.max_value.data is not None
+        and form.min_value.data > form.max_value.data
+    ):
+        form.max_value.errors.append(_("最大値は最小値以上にしてください。"))
+        return False
+    values = {
+        "section_id": form.section_id.data,
+        "kind": QuestionKind(form.kind.data),
+        "text": form.text.data,
+        "text_en": form.text_en.data or "",
+        "help": form.help.data or "",
+        "help_en": form.help_en.data or "",
+        "required": form.required.data,
+        "awareness_key": form.awareness_key.data or None,
+        "options": choices[0],
+        "rows": choices[1],
+        "allow_other": form.allow_other.data,
+        "min_value": form.min_value.data,
+        "max_value": form.max_value.data,
+        "max_length": form.max_length.data or 1000,
+    }
+    if question.id is None:
+        siblings = [q for s in questionnaire.sections if s.id == values["section_id"] for q in s.questions]
+        question.position = len(siblings)
+        for name, value in values.items():
+            setattr(question, name, value)
+        db.session.add(question)
+        db.session.flush()
+        record("questionnaire.question_added", question, after={"text": question.text})
+    else:
+        before, after = changes(question, values)
+        if after:
+            record("questionnaire.question_changed", question, before=before, after=after)
+    db.session.commit()
+    return True
+
+
+def _page_with_errors(questionnaire: Questionnaire, form: QuestionForm, question_id: int | None):
+    edit_forms = {q.id: _question_form(questionnaire, q) for s in questionnaire.sections for q in s.questions}
+    if question_id:
+        edit_forms[question_id] = form
+    return render_template(
+        "surveys/builder.html",
+        questionnaire=questionnaire,
+        settings=SettingsForm(obj=questionnaire),
+        section_form=SectionForm(prefix="s"),
+        question_form=form if question_id is None else _question_form(questionnaire),
+        move=MoveForm(),
+        kind_labels=KIND_LABELS,
+        responses=_responses(questionnaire),
+        edit_forms=edit_forms,
+        open_question=question_id,
+    ), 422
+
+
+@bp.post("/questionnaires/<int:questionnaire_id>/questions")
+@secretariat_required
+def add_question(questionnaire_id: int):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    form = _question_form(questionnaire)
+    if _save_question(form, Question(), questionnaire):
+        flash(_("質問を追加しました。"), "success")
+        return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
+    db.session.rollback()
+    return _page_with_errors(questionnaire, form, None)
+
+
+@bp.post("/questions/<int:question_id>/edit")
+@secretariat_required
+def edit_question(question_id: int):
+    question = db.session.get(Question, question_id) or abort(404)
+    questionnaire = _questionnaire_or_404(question.section.questionnaire_id)
+    form = _question_form(questionnaire, question)
+    if _save_question(form, question, questionnaire):
+        flash(_("質問を保存しました。"), "success")
+        return redirect(
+            url_for("survey_admin.edit", questionnaire_id=questionnaire.id, _anchor=f"question-{question.id}")
+        )
+    db.session.rollback()
+    return _page_with_errors(_questionnaire_or_404(questionnaire.id), form, question_id)
+
+
+@bp.post("/questions/<int:question_id>/move")
+@secretariat_required
+def move_question(question_id: int):
+    question = db.session.get(Question, question_id) or abort(404)
+    form = MoveForm()
+    siblings = list(question.section.questions)
+    index = siblings.index(question)
+    target = index + (-1 if form.direction.data == "up" else 1)
+    if form.validate_on_submit() and 0 <= target < len(siblings):
+        siblings.insert(target, siblings.pop(index))
+        for position, sibling in enumerate(siblings):
+            sibling.position = position
+        record("questionnaire.question_moved", question, before={"position": index}, after={"position": target})
+        db.session.commit()
+    return redirect(
+        url_for(
+            "survey_admin.edit", questionnaire_id=question.section.questionnaire_id, _anchor=f"question-{question.id}"
+        )
+    )
+
+
+@bp.post("/questions/<int:question_id>/delete")
+@secretariat_required
+def delete_question(question_id: int):
+    question = db.session.get(Question, question_id) or abort(404)
+    questionnaire_id = question.section.questionnaire_id
+    if FlaskForm().validate_on_submit():
+        record("questionnaire.question_removed", question, before={"text": question.text})
+        db.session.delete(question)
+        db.session.commit()
+        flash(_("質問を削除しました（その質問への回答も削除されます）。"), "success")
+    return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire_id))

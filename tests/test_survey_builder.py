@@ -1,0 +1,104 @@
+"""The secretariat builds questionnaires: settings, sections, every kind of question, order."""
+
+from __future__ import annotations
+
+import pytest
+
+from dxtraining.courses.seed import load_course
+from dxtraining.extensions import db
+from dxtraining.surveys.models import Question, QuestionKind, Questionnaire, SurveyKind
+from dxtraining.surveys.seed import load_questionnaires
+from dxtraining.surveys.services import questions_of
+from tests.conftest import text_of
+
+
+@pytest.fixture
+def post(app):
+    course = load_course()
+    load_questionnaires(course)
+    return db.session.scalar(db.select(Questionnaire).where(Questionnaire.kind == SurveyKind.post))
+
+
+@pytest.fixture
+def secretariat(client_for, make_person):
+    return client_for(make_person(secretariat=True))
+
+
+def question_form(section_id, **fields) -> dict:
+    data = {"section_id": section_id, "kind": "single", "text": "研修を職場で紹介しますか", "max_length": "1000"}
+    data.update(fields)
+    return {f"new-{k}": v for k, v in data.items()}
+
+
+def test_secretariat_adds_a_choice_question_and_moves_it_to_the_top(secretariat, post):
+    section = post.sections[0]
+    response = secretariat.post(
+        f"/questionnaires/{post.id}/questions",
+        question_form(section.id, options="はい | Yes\nいいえ | No", required="y"),
+    )
+    assert response.status_code == 302
+    added = db.session.scalar(db.select(Question).where(Question.text == "研修を職場で紹介しますか"))
+    assert added.kind == QuestionKind.single and added.required
+    assert added.options == [
+        {"label": "はい", "label_en": "Yes", "value": "o0"},
+        {"label": "いいえ", "label_en": "No", "value": "o1"},
+    ]
+    for _ in range(len(section.questions)):
+        secretariat.post(f"/questions/{added.id}/move", {"direction": "up"})
+    db.session.expire_all()
+    assert questions_of(post)[0].id == added.id
+
+
+def test_a_rating_needs_five_steps_and_a_grid_needs_rows(secretariat, post):
+    section = post.sections[0]
+    count = db.session.scalar(db.select(db.func.count(Question.id)))
+    bad_rating = secretariat.post(
+        f"/questionnaires/{post.id}/questions", question_form(section.id, kind="rating", options="良い\n悪い")
+    )
+    assert bad_rating.status_code == 422 and "5行で入力してください" in text_of(bad_rating)
+    bad_grid = secretariat.post(
+        f"/questionnaires/{post.id}/questions",
+        question_form(section.id, kind="grid", options="\n".join("12345"), rows=""),
+    )
+    assert bad_grid.status_code == 422 and "表の項目を1行以上" in text_of(bad_grid)
+    assert db.session.scalar(db.select(db.func.count(Question.id))) == count
+
+
+def test_editing_keeps_the_option_values_answers_refer_to(secretariat, post):
+    multiple = next(q for q in questions_of(post) if q.kind == QuestionKind.multiple)
+    values = [o["value"] for o in multiple.options]
+    form = {
+        f"q{multiple.id}-{k}": v
+        for k, v in {
+            "section_id": multiple.section_id,
+            "kind": "multiple",
+            "text": "役に立った内容",
+            "options": "基礎 | Basics\n行政 | Government\n事例 | Cases\n演習 | Exercises",
+            "allow_other": "y",
+            "max_length": "1000",
+        }.items()
+    }
+    assert secretariat.post(f"/questions/{multiple.id}/edit", form).status_code == 302
+    db.session.refresh(multiple)
+    assert [o["value"] for o in multiple.options][:3] == values and multiple.options[3]["value"] == "o3"
+
+
+def test_settings_sections_and_deletion(secretariat, post):
+    response = secretariat.post(
+        f"/questionnaires/{post.id}",
+        {"title": "事後アンケート（改訂）", "anonymous": "", "open_days": "21", "remind_days_before_close": "2"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(post)
+    assert (post.title, post.anonymous, post.open_days) == ("事後アンケート（改訂）", False, 21)
+    secretariat.post(f"/questionnaires/{post.id}/sections", {"s-title": "自由記述"})
+    db.session.refresh(post)
+    assert post.sections[-1].title == "自由記述"
+    victim = questions_of(post)[-1]
+    secretariat.post(f"/questions/{victim.id}/delete")
+    assert db.session.get(Question, victim.id) is None
+
+
+def test_only_the_secretariat_builds(client_for, make_person, post):
+    for person in (make_person(), make_person(coordinator=True)):
+        assert client_for(person).get(f"/questionnaires/{post.id}").status_code == 403
