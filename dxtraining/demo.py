@@ -200,3 +200,12 @@ def load_demo_session() -> None:
             course,
         )
     db.session.commit()
+    # A few applications, so coordinators and the secretariat have people to manage from the start.
+    from .enrollment.services import EnrollmentRefused, apply
+
+    for person in db.session.scalars(select(Person).where(Person.email.like("staff0%")).order_by(Person.id)):
+        if person.email.split("@")[0] in ("staff01", "staff02", "staff03"):
+            try:
+                apply(person, session.id, "（デモ）")
+            except EnrollmentRefused:
+                pass  # e.g. above the course's rank limit
