@@ -5,6 +5,7 @@ Idempotent: people are looked up by email, so loading twice changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -205,7 +206,5 @@ def load_demo_session() -> None:
 
     for person in db.session.scalars(select(Person).where(Person.email.like("staff0%")).order_by(Person.id)):
         if person.email.split("@")[0] in ("staff01", "staff02", "staff03"):
-            try:
+            with contextlib.suppress(EnrollmentRefused):  # e.g. above the course's rank limit
                 apply(person, session.id, "（デモ）")
-            except EnrollmentRefused:
-                pass  # e.g. above the course's rank limit

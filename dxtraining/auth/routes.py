@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -52,6 +52,7 @@ def signin():
                 _("このアカウントはまだ利用できません。届いたメールのリンクから登録を完了してください。")
             )
         else:
+            session.pop("survey_keys", None)  # a previous user's survey edit keys never carry over
             login_user(person, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/signin.html", form=form)
@@ -61,6 +62,7 @@ def signin():
 @login_required
 def signout():
     logout_user()
+    session.pop("survey_keys", None)
     flash(_("ログアウトしました。"), "success")
     return redirect(url_for("auth.signin"))
 

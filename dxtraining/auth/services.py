@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from ..audit.services import record
-from ..database import utcnow
+from ..database import locked_transaction, utcnow
 from ..extensions import db
 from ..notifications.services import notify
 from ..people.models import Municipality, MunicipalityDomain, Person, Rank
@@ -95,9 +95,13 @@ def sign_up(data: SignUp) -> Person | None:
 
 
 def confirm_email(person: Person) -> None:
-    person.email_confirmed_at = utcnow()
-    record("person.email_confirmed", person, actor=person)
-    db.session.commit()
+    """Mark the address confirmed (a GET from an emailed link, so it takes the write lock itself)."""
+    person_id = person.id
+    with locked_transaction("person", person_id):
+        person = db.session.get(Person, person_id)
+        if person.email_confirmed_at is None:
+            person.email_confirmed_at = utcnow()
+            record("person.email_confirmed", person, actor=person)
 
 
 def send_password_reset(email: str) -> None:

@@ -119,7 +119,8 @@ def session_events(session: TrainingSession, viewer: Viewer, sequence_bump: int 
                 summary=summary,
                 start=day.starts_at.astimezone(TOKYO),
                 end=day.ends_at.astimezone(TOKYO),
-                stamp=utcnow(),
+                # The data's own time, not the clock: the same data gives the same file (and ETag).
+                stamp=session.updated_at.replace(microsecond=0),
                 last_modified=session.updated_at,
                 sequence=sequence,
                 status="CANCELLED"

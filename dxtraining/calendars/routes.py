@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..courses.models import Course
+from ..database import locked_transaction
 from ..extensions import db
 from ..i18n.locale import current_locale
 from ..sessions.models import TrainingSession
@@ -69,8 +70,10 @@ def municipality_feed(token: str):
 @bp.get("/my/calendar")
 @login_required
 def subscribe():
-    token = services.ensure_token(current_user)
-    db.session.commit()
+    token = current_user.calendar_token
+    if token is None:  # created on first visit, under the write lock like any other write
+        with locked_transaction("person", current_user.id):
+            token = services.ensure_token(db.session.get(type(current_user._get_current_object()), current_user.id))
     https = url_for("calendars.personal_feed", token=token, _external=True)
     webcal = "webcal://" + https.split("://", 1)[1]
     coordinator = (

@@ -25,6 +25,16 @@ def _with_agenda():
     )
 
 
+def _latest(modified, session_ids: set[int]):
+    """Last-Modified that also moves when other people's applications change (waiting positions, counts)."""
+    if not session_ids:
+        return modified
+    others = db.session.scalar(
+        select(func.max(Enrollment.status_changed_at)).where(Enrollment.session_id.in_(session_ids))
+    )
+    return max(modified, others.replace(microsecond=0)) if others else modified
+
+
 def person_by_token(token: str) -> Person | None:
     if not token or len(token) > 64:
         return None
@@ -59,7 +69,9 @@ def personal_feed(person: Person) -> tuple[bytes, object]:
         viewer = Viewer(locale=person.locale, enrollment=e, waiting_position=positions.get(e.id))
         events += session_events(e.session, viewer)
     name = "DX研修（受講予定）" if person.locale == "ja" else "DX training (my sessions)"
-    return calendar(name, events), last_change([e.session for e in shown], shown)
+    return calendar(name, events), _latest(
+        last_change([e.session for e in shown], shown), {e.session_id for e in shown}
+    )
 
 
 def public_feed(sessions: list[TrainingSession], locale: str, name: str) -> tuple[bytes, object]:
@@ -92,4 +104,4 @@ def municipality_feed(person: Person) -> tuple[bytes, object]:
     for session in sessions:
         events += session_events(session, Viewer(locale=person.locale, staff_confirmed=counts.get(session.id, 0)))
     name = f"DX研修（{person.municipality.name}）"
-    return calendar(name, events), last_change(sessions)
+    return calendar(name, events), _latest(last_change(sessions), {s.id for s in sessions})

@@ -301,11 +301,7 @@ def attendance(session_id: int, code: str):
             .where(
                 Enrollment.session_id == session.id,
                 Enrollment.status == EnrollmentStatus.confirmed,
-                *(
-                    []
-                    if current_user.is_secretariat and code == "all"
-                    else [Enrollment.municipality_id == municipality.id]
-                ),
+                Enrollment.municipality_id == municipality.id,
             )
             .options(joinedload(Enrollment.person))
             .order_by(Enrollment.municipality_id, Enrollment.id)

@@ -210,8 +210,8 @@ def promote(session: TrainingSession, actor: Person | None = None, now: datetime
     First each municipality's own free quota seats go to the head of its own line; then pool seats (and,
     after the release date, any free seat) go to the heads of the lines in order of application.
     """
-    if session.is_cancelled:
-        return []
+    if session.is_cancelled or not session.days or (now or utcnow()) >= session.starts_at:
+        return []  # nobody is promoted into a cancelled session or one that has begun
     state = seat_state(session, now)
     promoted: list[Enrollment] = []
     heads: dict[int, list[Enrollment]] = {}
@@ -276,7 +276,14 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             enrollment.note = note.strip()
             enrollment.status = EnrollmentStatus.pending
             enrollment.applied_at = utcnow()
-            enrollment.queue_rank, enrollment.late_cancellation, enrollment.attendance = 0, False, None
+            # At the end of the municipality's line, even after a coordinator has reordered it.
+            last = db.session.scalar(
+                select(func.max(Enrollment.queue_rank)).where(
+                    Enrollment.session_id == session.id, Enrollment.municipality_id == person.municipality_id
+                )
+            )
+            enrollment.queue_rank = (last or 0) + 1
+            enrollment.late_cancellation, enrollment.attendance = False, None
             action = "enrollment.applied" if nominated_by is None else "enrollment.nominated"
             if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
                 _set_status(enrollment, EnrollmentStatus.pending, person, action=action)
@@ -306,6 +313,8 @@ def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, co
             raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
         if enrollment.status != EnrollmentStatus.pending:
             raise EnrollmentRefused(_("この申込はすでに処理されています。"))
+        if approve and (session.is_cancelled or utcnow() >= session.starts_at):
+            raise EnrollmentRefused(_("中止または開始済みの開催回には承認できません。"))
         enrollment.decision_comment = comment.strip()
         if approve:
             _seat_or_wait(enrollment, seat_state(session), actor)
@@ -353,6 +362,7 @@ def move_in_line(enrollment_id: int, session_id: int, actor: Person, offset: int
         line.insert(target, line.pop(index))
         for rank, item in enumerate(line):
             item.queue_rank = rank
+        enrollment.status_changed_at = utcnow()  # positions changed: calendar feeds must notice
         record(
             "enrollment.reordered",
             enrollment,

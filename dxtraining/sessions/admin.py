@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
@@ -17,6 +18,7 @@ from ..audit.services import changes, record
 from ..auth.permissions import secretariat_required
 from ..courses.models import Course, CurriculumModule, SessionFormat
 from ..courses.services import curriculum_tree, flatten
+from ..database import locked_transaction, utcnow
 from ..extensions import db
 from ..forms import IntegerField
 from ..i18n.dates import TOKYO
@@ -179,8 +181,9 @@ def cancel(session_id: int):
         flash(_("この開催回はすでに中止されています。"), "error")
         return redirect(url_for("sessions.detail", session_id=session.id))
     if form.validate_on_submit():
-        services.cancel_session(session, form.reason.data)
-        db.session.commit()
+        reason, session_id = form.reason.data, session.id
+        with locked_transaction("session", session_id):  # no application slips in while it is cancelled
+            services.cancel_session(services.load_session(session_id), reason)
         flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
         return redirect(url_for("sessions.detail", session_id=session.id))
     return render_template("sessions/cancel.html", session=session, form=form)
@@ -245,6 +248,7 @@ def delete_block(block_id: int):
     session_id = block.day.session_id
     if FlaskForm().validate_on_submit():
         record("agenda.block_removed", block, before={"title": block.title})
+        block.day.session.updated_at = utcnow()
         db.session.delete(block)
         db.session.commit()
         flash(_("時間割から削除しました。"), "success")
@@ -264,7 +268,9 @@ def instructors():
         db.session.commit()
         flash(_("講師を登録しました。選定基準の確認を記録してください。"), "success")
         return redirect(url_for("session_admin.instructor", instructor_id=instructor.id))
-    people = db.session.scalars(select(Instructor).order_by(Instructor.name_kana, Instructor.id)).all()
+    people = db.session.scalars(
+        select(Instructor).options(selectinload(Instructor.assessments)).order_by(Instructor.name_kana, Instructor.id)
+    ).all()
     return render_template("sessions/instructors.html", instructors=people, form=form), (422 if form.errors else 200)
 
 

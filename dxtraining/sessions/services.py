@@ -173,11 +173,16 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
 
 
 def _update_days(session: TrainingSession, days: list[DayPlan]) -> list[SessionDay]:
-    # Keep existing day rows (their agenda blocks) where possible, matched by order.
+    """Keep existing day rows (and their agenda) where possible, matched by order; a moved day takes its
+    agenda blocks along by the same amount."""
     kept = list(session.days)
     result = []
     for index, plan in enumerate(sorted(days, key=lambda d: d.starts_at)):
         day = kept[index] if index < len(kept) else SessionDay()
+        if day.starts_at is not None and day.starts_at != plan.starts_at:
+            shift = plan.starts_at - day.starts_at
+            for block in day.blocks:
+                block.starts_at, block.ends_at = block.starts_at + shift, block.ends_at + shift
         day.starts_at, day.ends_at = plan.starts_at, plan.ends_at
         result.append(day)
     return result
@@ -393,6 +398,7 @@ def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
         modules=plan.modules,
     )
     day.blocks.append(block)
+    day.session.updated_at = utcnow()  # feeds show the agenda: their Last-Modified moves with it
     db.session.flush()
     record(
         "agenda.block_added",

@@ -149,7 +149,9 @@ def _responses(questionnaire: Questionnaire) -> int:
 def edit(questionnaire_id: int):
     questionnaire = _questionnaire_or_404(questionnaire_id)
     settings = SettingsForm(obj=questionnaire)
-    if settings.validate_on_submit():
+    if settings.is_submitted() and settings.anonymous.data != questionnaire.anonymous and _responses(questionnaire):
+        settings.anonymous.errors = [_("回答がある間は、匿名・記名の設定を変えられません。")]
+    elif settings.validate_on_submit():
         before, after = changes(
             questionnaire,
             {f.short_name: f.data if f.data is not None else "" for f in settings if f.short_name != "csrf_token"},

@@ -21,7 +21,8 @@ bp = Blueprint("surveys", __name__)
 
 
 def _key_name(questionnaire_id: int, session_id: int) -> str:
-    return f"{questionnaire_id}-{session_id}"
+    # Keyed by person too: on a shared browser, one person's edit key is never offered to the next.
+    return f"{current_user.id}-{questionnaire_id}-{session_id}"
 
 
 def _load(questionnaire_id: int, session_id: int):
@@ -97,8 +98,10 @@ def _previous_values(response) -> dict[str, list[str]]:
 def _filters(course: Course) -> tuple[services.Filters, int | None]:
     session_id = request.args.get("session", type=int)
     municipality_id = request.args.get("municipality", type=int)
-    if not current_user.is_secretariat and municipality_id not in (None, current_user.municipality_id):
-        abort(403)
+    if not current_user.is_secretariat:
+        if municipality_id not in (None, current_user.municipality_id):
+            abort(403)
+        municipality_id = current_user.municipality_id  # coordinators see their own municipality's results
     if session_id and db.session.get(TrainingSession, session_id) is None:
         abort(404)
     return services.Filters(session_id, municipality_id), session_id
@@ -134,6 +137,9 @@ def results(course_id: int):
             }
         )
     overall, by_municipality = services.pre_post(course.id, locale, session_id)
+    if not current_user.is_secretariat:
+        own = current_user.municipality.display_name(locale)
+        overall, by_municipality = by_municipality.get(own, []), {}
     sessions = db.session.scalars(
         db.select(TrainingSession).where(TrainingSession.course_id == course.id).order_by(TrainingSession.id)
     ).all()

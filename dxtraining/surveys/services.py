@@ -656,8 +656,9 @@ def export_rows(questionnaire: Questionnaire, filters: Filters, locale: str = "j
                 values[(a.question_id, a.row_key)].append(f"{a.number:g}")
             else:
                 values[(a.question_id, None)].append(a.text or "")
-        small = group_sizes[(response.session_id, response.municipality_id)] < MIN_GROUP and questionnaire.anonymous
-        municipality = "—" if small else municipality_names.get(response.municipality_id, "")
+        if questionnaire.anonymous and group_sizes[(response.session_id, response.municipality_id)] < MIN_GROUP:
+            continue  # a group this small would identify its respondents: left out entirely
+        municipality = municipality_names.get(response.municipality_id, "")
         row = [response.id, sessions.get(response.session_id, ""), municipality]
         if not questionnaire.anonymous:
             row.append(people.get(response.person_id, ""))
