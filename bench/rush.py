@@ -7,7 +7,8 @@ everyone in beforehand, then lets 50 concurrent clients apply all at once.
 
 Prints throughput and latency of the application request, the same for a trivial endpoint of the same
 server measured in the same run (the floor) and their ratio, the final count per municipality and
-status, 5xx responses and worker memory. Exits non-zero if any session was overbooked, any applicant
+status, 5xx responses, worker memory, and the CPU time each request cost the workers (and the
+PostgreSQL server): on 2 cores that, not the lock, is what bounds throughput. Exits non-zero if any session was overbooked, any applicant
 was lost, or any request failed.
 
     .venv/bin/python bench/rush.py                       # SQLite
@@ -144,13 +145,40 @@ def prepare_database(url: str) -> tuple[int, list[str]]:
 
 def worker_memory(master_pid: int) -> tuple[list[float], list[float]]:
     """(current RSS, lifetime peak RSS) of each worker in MB."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    children = worker_pids(master_pid)
     current, peak = [], []
     for pid in children:
         status = Path(f"/proc/{pid}/status").read_text()
         current.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
         peak.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
     return current, peak
+
+
+def cpu_seconds(pids: list[str]) -> float:
+    """User + system CPU time used so far by these processes."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(master_pid: int) -> list[str]:
+    return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+
+
+def postgres_pids() -> list[str]:
+    return [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _command(p) == "postgres"]
+
+
+def _command(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -257,7 +285,11 @@ def main() -> int:
             list(pool.map(sign_in, zip(clients, emails, strict=True)))
         print(f"signed in {len(clients)} people in {time.perf_counter() - started:.1f} s")
 
+        workers = worker_pids(server.pid)
+        database_pids = postgres_pids() if drop else []
+        cpu_before = cpu_seconds(workers)
         floor_lat, floor_status, floor_wall = rush(clients, lambda c: c.request("GET", "/healthz"))
+        floor_cpu = (cpu_seconds(workers) - cpu_before) / len(clients)
         _, memory_before_peak = worker_memory(server.pid)
         sampled: list[float] = []
         sampling = threading.Event()
@@ -269,10 +301,13 @@ def main() -> int:
 
         sampler = threading.Thread(target=sample)
         sampler.start()
+        cpu_before, database_cpu_before = cpu_seconds(workers), cpu_seconds(database_pids)
         apply_lat, apply_status, apply_wall = rush(
             clients,
             lambda c: c.request("POST", f"/sessions/{session_id}/apply", {"csrf_token": c.apply_token, "note": ""}),
         )
+        apply_cpu = (cpu_seconds(workers) - cpu_before) / len(clients)
+        database_cpu = (cpu_seconds(database_pids) - database_cpu_before) / len(clients)
         sampling.set()
         sampler.join()
         current, peak = worker_memory(server.pid)
@@ -286,6 +321,10 @@ def main() -> int:
     print(
         f"{'ratio apply / floor':<22} {floor['rps'] / applying['rps']:8.2f}x slower   "
         f"p99 {applying['p99'] / floor['p99']:.2f}x"
+    )
+    print(
+        f"CPU per request in the workers: floor {floor_cpu * 1000:.2f} ms, apply {apply_cpu * 1000:.2f} ms"
+        + (f"; in PostgreSQL: apply {database_cpu * 1000:.2f} ms" if drop else "")
     )
     print(
         f"worker RSS during the rush: peak {max(sampled):.0f} MB; lifetime peak (incl. argon2 sign-ins) "

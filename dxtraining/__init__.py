@@ -6,9 +6,10 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .database import configure_engine, take_write_lock_for_writes
+from .database import configure_engine, engine_options, take_write_lock_for_writes
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
     from .i18n.locale import select_locale
     from .people.models import Person
 
+    engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -70,7 +72,7 @@ def _init_extensions(app: Flask) -> None:
         person_id, _sep, stamp = user_id.partition(".")
         if not person_id.isdigit():
             return None
-        person = db.session.get(Person, int(person_id))
+        person = db.session.get(Person, int(person_id), options=[joinedload(Person.rank)])
         if person is None or person.auth_stamp != stamp or not person.is_active:
             return None
         return person

@@ -7,6 +7,9 @@ SQLite takes its write lock first (BEGIN IMMEDIATE), PostgreSQL a transaction-sc
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
 import time
 import zlib
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -50,17 +54,102 @@ class AwareDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class SQLiteConnection(sqlite3.Connection):
+    """pysqlite's connection, which also queues writers on a lock file beside the database.
+
+    When SQLite finds its write lock taken, the waiting connection sleeps and retries (after 1, 2, 5, 10 …
+    up to 100 ms), so under a rush the lock often lies free while every waiter sleeps. A writer here first
+    takes an flock on `<database>-writer` (held from BEGIN IMMEDIATE until COMMIT or ROLLBACK, and dropped
+    by the kernel if the process dies), polling every few hundred microseconds, and so starts the moment
+    the previous writer has committed; SQLite's own lock is then free.
+    """
+
+    writer_lock_path: str | None = None
+    _writer_fd: int | None = None
+    _holds_writer_lock = False
+
+    def take_writer_lock(self, timeout: float) -> None:
+        if self.writer_lock_path is None:
+            return
+        if self._writer_fd is None:
+            self._writer_fd = os.open(self.writer_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + timeout
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(self._writer_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.0005)
+            else:
+                self._holds_writer_lock = True
+                return
+
+    def release_writer_lock(self) -> None:
+        if self._holds_writer_lock:
+            self._holds_writer_lock = False
+            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_writer_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_writer_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer_lock()
+            if self._writer_fd is not None:
+                os.close(self._writer_fd)
+                self._writer_fd = None
+
+
+def engine_options(app: Flask) -> None:
+    """Engine settings that depend on the database.
+
+    SQLite: connections are SQLiteConnection, and need no pre-ping (a file cannot drop a connection).
+    PostgreSQL: every connection waits at most DB_LOCK_TIMEOUT for a lock (seat locks included), set once
+    per connection rather than once per transaction.
+    """
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    connect_args = {**options.get("connect_args", {})}
+    if uri.startswith("sqlite"):
+        options.pop("pool_pre_ping", None)
+        connect_args["factory"] = SQLiteConnection
+    elif uri.startswith("postgresql"):
+        timeout_ms = int(app.config["DB_LOCK_TIMEOUT"] * 1000)
+        connect_args["options"] = f"{connect_args.get('options', '')} -c lock_timeout={timeout_ms}".strip()
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def configure_engine(app: Flask) -> None:
     """Per-connection settings; on SQLite also take over BEGIN so a transaction can ask for the write lock."""
     engine = db.engine
     if engine.dialect.name != "sqlite":
         return
-    timeout_ms = int(app.config["DB_LOCK_TIMEOUT"] * 1000)
+    timeout = app.config["DB_LOCK_TIMEOUT"]
+    timeout_ms = int(timeout * 1000)
+    database = engine.url.database
+    lock_path = f"{database}-writer" if database and database != ":memory:" and "mode=memory" not in database else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # SQLAlchemy's recipe for real SQLite transactions: pysqlite must not emit BEGIN itself.
         dbapi_connection.isolation_level = None
+        if isinstance(dbapi_connection, SQLiteConnection):
+            dbapi_connection.writer_lock_path = lock_path
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -69,12 +158,27 @@ def configure_engine(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        immediate = connection.get_execution_options().get(IMMEDIATE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get(IMMEDIATE, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if isinstance(dbapi_connection, SQLiteConnection):
+            try:
+                dbapi_connection.take_writer_lock(timeout)
+            except sqlite3.OperationalError as error:  # as SQLite itself would report it, once wrapped
+                raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if isinstance(dbapi_connection, SQLiteConnection):
+                dbapi_connection.release_writer_lock()
+            raise
 
 
-# Requests that only read before they write nothing worth a lock: sign-in verifies a slow password hash.
-NO_WRITE_LOCK_ENDPOINTS = {"auth.signin", "main.switch_language"}
+# Requests that do without the request-wide write lock: sign-in verifies a slow password hash before it
+# writes, the language switch writes nothing, and applying (the rush when applications open) writes only
+# inside its own locked_transaction, so other requests wait for its seat decision alone.
+NO_WRITE_LOCK_ENDPOINTS = {"auth.signin", "main.switch_language", "enrollment.apply"}
 
 
 def take_write_lock_for_writes(app: Flask) -> None:
@@ -126,19 +230,35 @@ def locked_transaction(scope: str, ident: int) -> Iterator[None]:
     session.commit()
     if current_app.config.get("LOCKING_ENABLED", True):
         session.connection(execution_options={IMMEDIATE: True})
-        if session.get_bind().dialect.name == "postgresql":
-            timeout_ms = int(current_app.config["DB_LOCK_TIMEOUT"] * 1000)
-            session.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+        if session.get_bind().dialect.name == "postgresql":  # waits at most lock_timeout (engine_options)
             session.execute(
                 text("SELECT pg_advisory_xact_lock(:scope, :ident)"),
                 {"scope": _lock_key(scope), "ident": ident},
             )
     try:
         yield
-        session.commit()
+        _commit_keeping_values(session())
     except BaseException:
         session.rollback()
         raise
+
+
+def _commit_keeping_values(session) -> None:
+    """Commit without expiring what the block read: read under the lock, it is what was just committed,
+    and reading it again afterwards (to show the outcome) would cost a query per object."""
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+def is_lock_timeout(error: OperationalError) -> bool:
+    """Did the statement give up waiting for another writer's lock (DB_LOCK_TIMEOUT)?"""
+    if isinstance(error.orig, sqlite3.OperationalError):
+        return "database is locked" in str(error.orig)
+    return getattr(error.orig, "sqlstate", None) == "55P03"  # PostgreSQL: lock_not_available
 
 
 def race_window() -> None:

@@ -131,7 +131,7 @@ def world(app, anonymous, client_for, make_person):
     day = session.days[0]
     block = AgendaBlock(day_id=day.id, starts_at=day.starts_at, ends_at=day.ends_at, title="講義")
     db.session.add(block)
-    message = notify(employee_a, "password_reset", {"link": "http://localhost/x"})
+    message_id = notify(employee_a, "password_reset", {"link": "http://localhost/x"})
     ids = {
         "course": course.id,
         "session": session.id,
@@ -149,7 +149,7 @@ def world(app, anonymous, client_for, make_person):
 
     ids.update(
         block=block.id,
-        message=message.id,
+        message=message_id,
         pre=pre.id,
         question=pre.sections[0].questions[0].id,
         case_study=db.session.scalar(db.select(CaseStudy.id)),

@@ -154,6 +154,38 @@ def test_approval_mode_waits_for_the_coordinator(municipalities, make_person):
         services.decide(b.id, session.id, coordinator, approve=True)
 
 
+def waiting_notice_position(person) -> int:
+    message = db.session.scalar(
+        db.select(Message).where(Message.person_id == person.id, Message.kind == "enrollment_waiting")
+    )
+    return message.context["position"]
+
+
+def test_the_waiting_notice_tells_each_person_their_place_in_line(municipalities, make_person):
+    session = small_session(municipalities, capacity=1, quotas={"草加市": 1})
+    services.apply(make_person("草加市"), session.id)  # takes the one seat
+    waiting = [make_person("草加市") for _ in range(3)]
+    for person in waiting:
+        services.apply(person, session.id)
+    assert [waiting_notice_position(p) for p in waiting] == [1, 2, 3]
+    assert services.waiting_position(services.enrollment_of(waiting[2], session)) == 3
+
+
+def test_an_application_approved_late_keeps_its_place_in_line(municipalities, make_person):
+    """Approval puts people in line by when they applied, not by when the coordinator got to them."""
+    session = small_session(municipalities, capacity=1, quotas={"草加市": 1}, enrollment_mode=EnrollmentMode.approval)
+    coordinator = make_person("草加市", coordinator=True)
+    seated, early, late = make_person("草加市"), make_person("草加市"), make_person("草加市")
+    enrollments = [services.apply(p, session.id) for p in (seated, early, late)]
+    services.decide(enrollments[0].id, session.id, coordinator, approve=True)
+    services.decide(enrollments[2].id, session.id, coordinator, approve=True)  # the later one first
+    services.decide(enrollments[1].id, session.id, coordinator, approve=True)
+    assert statuses(*enrollments) == ["confirmed", "waiting", "waiting"]
+    assert waiting_notice_position(late) == 1  # alone in line when approved
+    assert waiting_notice_position(early) == 1  # applied earlier: goes ahead of `late`
+    assert [services.waiting_position(e) for e in enrollments[1:]] == [1, 2]
+
+
 def test_cancellation_after_the_deadline_only_by_the_coordinator_and_recorded_as_late(municipalities, make_person):
     session = small_session(municipalities)
     person = make_person("草加市")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 
 import pytest
 from openpyxl import load_workbook
@@ -144,17 +145,24 @@ def test_roster_exports_open_in_excel_with_japanese_and_no_formulas(client_for, 
     assert {r[0] for r in everyone[1:]} == {"草加市", "越谷市"}
 
 
-def count_queries(client, url) -> int:
-    statements = []
+@contextmanager
+def statements_run():
+    """The SQL statements sent while the block runs."""
+    statements: list[str] = []
 
     def before(conn, cursor, statement, *args):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", before)
     try:
-        assert client.get(url).status_code == 200
+        yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
+
+
+def count_queries(client, url) -> int:
+    with statements_run() as statements:
+        assert client.get(url).status_code == 200
     return len(statements)
 
 
@@ -178,5 +186,21 @@ def test_query_counts_do_not_grow_with_applicants_or_sessions(client_for, make_p
             (secretariat, f"/sessions/{target.id}/roster.xlsx"),
         ]
         return [count_queries(client_for(person), url) for person, url in urls]
+
+    assert measure(1) == measure(50)
+
+
+def test_applying_costs_the_same_queries_whether_1_or_50_people_are_in_line(client_for, make_person, municipalities):
+    """The rush request: the seat decision reads counts, never the whole waiting list."""
+
+    def measure(in_line: int) -> int:
+        session = make_session(capacity=1, quotas={municipalities["草加市"].id: 1})
+        for _ in range(in_line + 1):  # one takes the seat, the rest wait
+            services.apply(make_person("草加市"), session.id)
+        browser = client_for(make_person("草加市"))
+        token = browser.csrf_token()
+        with statements_run() as statements:
+            assert browser.post(f"/sessions/{session.id}/apply", {"csrf_token": token}).status_code == 302
+        return len(statements)
 
     assert measure(1) == measure(50)

@@ -1,14 +1,22 @@
-"""The one "check, then write" helper serialises concurrent writers on both databases."""
+"""The one "check, then write" helper serialises concurrent writers on both databases, and a writer that
+waits longer than DB_LOCK_TIMEOUT is told so instead of failing with an error page."""
 
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from dxtraining.database import locked_transaction, race_window
+from dxtraining import create_app
+from dxtraining.database import is_lock_timeout, locked_transaction, race_window
+from dxtraining.enrollment.models import Enrollment
 from dxtraining.extensions import db
 from dxtraining.people.models import Municipality
+from tests.conftest import UserClient, make_config
+from tests.planning_helpers import make_session
 
 pytestmark = pytest.mark.concurrency
 
@@ -79,3 +87,86 @@ def test_locked_transaction_refuses_unsaved_changes(app, municipalities):
     with pytest.raises(RuntimeError), locked_transaction("counter", 1):
         pass
     db.session.rollback()
+
+
+@contextmanager
+def lock_held_elsewhere(app, scope: str, ident: int):
+    """Another request holds the lock (in its own thread and connection) until the block ends."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with app.app_context():
+            with locked_transaction(scope, ident):
+                holding.set()
+                release.wait(10)
+            db.session.remove()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
+@pytest.fixture
+def impatient_app(database_uri):
+    """A second app on the same database that waits only 0.3 s for a lock."""
+    app = create_app(make_config(database_uri, DB_LOCK_TIMEOUT=0.3))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_writer_waits_for_the_lock_and_starts_once_it_is_free(app, municipalities):
+    target = municipalities["三郷市"]
+    start = target.sort_order
+    db.session.commit()
+    order: list[str] = []
+    with lock_held_elsewhere(app, "counter", target.id):
+        waiter = threading.Thread(target=lambda: (_increment(app, target.id, []), order.append("second wrote")))
+        waiter.start()
+        waiter.join(0.3)
+        assert waiter.is_alive(), "the second writer must wait while the lock is held"
+        order.append("first committed")
+    waiter.join(10)
+    assert order == ["first committed", "second wrote"]
+    assert counter(target.id) == start + 1
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_is_told_so(app, impatient_app, municipalities):
+    db.session.commit()
+    with lock_held_elsewhere(app, "counter", 1), impatient_app.app_context():
+        with pytest.raises(OperationalError) as raised, locked_transaction("counter", 1):
+            pass
+        assert is_lock_timeout(raised.value)
+        db.session.remove()
+
+
+def test_the_lock_is_free_again_after_a_rollback(app, impatient_app, municipalities):
+    with pytest.raises(ZeroDivisionError), locked_transaction("counter", 1):
+        raise ZeroDivisionError("a rule failed")
+    with impatient_app.app_context():
+        with locked_transaction("counter", 1):  # would time out after 0.3 s if the lock were still held
+            pass
+        db.session.remove()
+
+
+def test_an_applicant_who_waited_too_long_sees_a_busy_page_and_nothing_is_saved(
+    app, impatient_app, municipalities, make_person
+):
+    session = make_session()
+    person = make_person("草加市")
+    db.session.commit()
+    browser = UserClient(impatient_app.test_client())
+    assert browser.signin(person).status_code == 302
+    token = browser.csrf_token()
+    with lock_held_elsewhere(app, "session", session.id):
+        response = browser.post(f"/sessions/{session.id}/apply", {"csrf_token": token, "note": ""})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "何も保存されていません" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Enrollment.id))) == 0

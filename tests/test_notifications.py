@@ -27,9 +27,10 @@ def test_a_rolled_back_change_leaves_no_message(app, make_person):
 def test_messages_are_rendered_in_the_recipients_language(app, make_person):
     japanese = make_person(locale="ja")
     english = make_person(locale="en")
-    ja = notify(japanese, "password_reset", {"link": "http://localhost/r"})
-    en = notify(english, "password_reset", {"link": "http://localhost/r"})
+    ja_id = notify(japanese, "password_reset", {"link": "http://localhost/r"})
+    en_id = notify(english, "password_reset", {"link": "http://localhost/r"})
     db.session.commit()
+    ja, en = db.session.get(Message, ja_id), db.session.get(Message, en_id)
     render(ja), render(en)
     assert ja.subject == "【DX研修】パスワードの再設定"
     assert en.subject.startswith("[DX training]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
+from sqlalchemy import insert
 
 from ..extensions import db
 from .models import AuditEntry
@@ -30,22 +31,28 @@ def record(
     reason: str = "",
     municipality_id: int | None = None,
     actor: Any = None,
-) -> AuditEntry:
-    """Add an audit entry for `subject` (a model instance). The actor defaults to the signed-in person."""
+) -> None:
+    """Write an audit entry for `subject` (a model instance) in the current transaction: one INSERT, so it
+    stands or falls with the change. The actor defaults to the signed-in person."""
     if actor is None and current_user and getattr(current_user, "is_authenticated", False):
         actor = current_user
-    entry = AuditEntry(
-        action=action,
-        subject_type=getattr(subject, "__tablename__", type(subject).__name__.lower()),
-        subject_id=getattr(subject, "id", None),
-        municipality_id=municipality_id if municipality_id is not None else getattr(subject, "municipality_id", None),
-        before=_plain(before or {}),
-        after=_plain(after or {}),
-        reason=reason,
-        actor_id=getattr(actor, "id", None),
+    if getattr(subject, "id", 0) is None and subject in db.session:
+        db.session.flush()  # a new row: the entry needs its id
+    db.session.execute(
+        insert(AuditEntry.__table__),
+        {
+            "action": action,
+            "subject_type": getattr(subject, "__tablename__", type(subject).__name__.lower()),
+            "subject_id": getattr(subject, "id", None),
+            "municipality_id": municipality_id
+            if municipality_id is not None
+            else getattr(subject, "municipality_id", None),
+            "before": _plain(before or {}),
+            "after": _plain(after or {}),
+            "reason": reason,
+            "actor_id": getattr(actor, "id", None),
+        },
     )
-    db.session.add(entry)
-    return entry
 
 
 def changes(obj: Any, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -60,13 +60,6 @@ class Course(db.Model):
     def display_title(self, locale: str) -> str:
         return self.title_en if locale == "en" and self.title_en else self.title
 
-    def max_rank_for(self, municipality_id: int) -> Rank:
-        """The highest rank allowed for staff of a municipality (its own limit, else the course's)."""
-        for limit in self.rank_limits:
-            if limit.municipality_id == municipality_id:
-                return limit.max_rank
-        return self.max_rank
-
 
 class CourseRankLimit(db.Model):
     """A municipality's own eligibility limit for a course (「各市町の実情に応じて変更可」)."""

@@ -43,15 +43,14 @@ def _enrollment_or_404(enrollment_id: int) -> Enrollment:
 @bp.post("/sessions/<int:session_id>/apply")
 @login_required
 def apply(session_id: int):
-    session = db.session.get(TrainingSession, session_id)  # the rules load what they need, under the lock
-    if session is None:
-        abort(404)
     form = ApplyForm()
     if not form.validate_on_submit():
         flash(_("申込できませんでした。入力内容を確認してください。"), "error")
-        return redirect(url_for("sessions.detail", session_id=session.id))
+        return redirect(url_for("sessions.detail", session_id=session_id))
     try:
-        enrollment = services.apply(current_user, session.id, form.note.data or "")
+        enrollment = services.apply(current_user, session_id, form.note.data or "")
+    except services.SessionMissing:
+        abort(404)
     except services.EnrollmentRefused as refused:
         flash(refused.message, "error")
     else:
@@ -61,7 +60,7 @@ def apply(session_id: int):
             EnrollmentStatus.pending: _("申込を受け付けました。研修担当者の承認をお待ちください。"),
         }
         flash(messages[enrollment.status], "success")
-    return redirect(url_for("sessions.detail", session_id=session.id))
+    return redirect(url_for("sessions.detail", session_id=session_id))
 
 
 @bp.get("/my/trainings")

@@ -11,20 +11,20 @@ is open to anyone waiting, from any municipality, in order of application.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..courses.models import Course, CourseRankLimit
 from ..database import locked_transaction, race_window, utcnow
 from ..extensions import db
 from ..notifications.services import notify
-from ..people.models import Person
+from ..people.models import Person, Rank
 from ..sessions.models import EnrollmentMode, SessionQuota, TrainingSession
 from .models import Attendance, Enrollment, EnrollmentStatus
 
@@ -40,25 +40,68 @@ class EnrollmentRefused(Exception):
         self.field = field
 
 
+class SessionMissing(EnrollmentRefused):
+    """There is no session with that id."""
+
+
 # Reading ---------------------------------------------------------------------------------------
 
 
 def eligibility_problems(person: Person, session: TrainingSession, now: datetime | None = None) -> list[str]:
     """Why this person may not apply now, in plain words; empty when they may."""
+    limit = rank_limit(session.id, person.municipality_id)
+    return [p for p in (window_problem(session, now), rank_problem(person, limit)) if p]
+
+
+def window_problem(session: TrainingSession, now: datetime | None = None) -> str | None:
+    """Why nobody may apply to the session now (cancelled, not yet open, closed); None when they may."""
     now = now or utcnow()
-    problems = []
     if session.is_cancelled:
-        problems.append(_("この開催回は中止になりました。"))
-    elif now < session.applications_open_at:
-        problems.append(_("申込受付はまだ始まっていません。"))
-    elif now >= session.applications_close_at:
-        problems.append(_("申込受付は終了しました。"))
-    limit = session.course.max_rank_for(person.municipality_id)
+        return _("この開催回は中止になりました。")
+    if now < session.applications_open_at:
+        return _("申込受付はまだ始まっていません。")
+    if now >= session.applications_close_at:
+        return _("申込受付は終了しました。")
+    return None
+
+
+# The statements of the rush when applications open are built once, with placeholders: building a select
+# with joins in SQLAlchemy costs more than SQLite takes to run it (bench/rush.py).
+_RANK_LIMIT = select(Rank).where(
+    Rank.id
+    == select(func.coalesce(CourseRankLimit.max_rank_id, Course.max_rank_id))
+    .select_from(TrainingSession)
+    .join(Course, Course.id == TrainingSession.course_id)
+    .outerjoin(
+        CourseRankLimit,
+        (CourseRankLimit.course_id == Course.id) & (CourseRankLimit.municipality_id == bindparam("municipality_id")),
+    )
+    .where(TrainingSession.id == bindparam("session_id"))
+    .scalar_subquery()
+)
+_QUOTAS = select(SessionQuota.municipality_id, SessionQuota.seats).where(
+    SessionQuota.session_id == bindparam("session_id")
+)
+_COUNTS = (
+    select(Enrollment.municipality_id, Enrollment.status, func.count(), func.max(Enrollment.queue_rank))
+    .where(Enrollment.session_id == bindparam("session_id"))
+    .group_by(Enrollment.municipality_id, Enrollment.status)
+)
+
+
+def rank_limit(session_id: int, municipality_id: int) -> Rank | None:
+    """The highest rank that may attend the session from a municipality: the municipality's own limit for the
+    course (「各市町の実情に応じて変更可」), else the course's. None when there is no such session."""
+    return db.session.scalar(_RANK_LIMIT, {"session_id": session_id, "municipality_id": municipality_id})
+
+
+def rank_problem(person: Person, limit: Rank) -> str | None:
+    """Why the person's rank keeps them from a course open up to `limit`; None when it does not."""
     if person.rank is None:
-        problems.append(_("職層が登録されていません。プロフィールで職層を設定してください。"))
-    elif not person.rank.is_at_or_below(limit):
-        problems.append(_("この研修の対象は%(rank)s以下の職員です。", rank=limit.name))
-    return problems
+        return _("職層が登録されていません。プロフィールで職層を設定してください。")
+    if not person.rank.is_at_or_below(limit):
+        return _("この研修の対象は%(rank)s以下の職員です。", rank=limit.name)
+    return None
 
 
 def enrollment_of(person: Person, session: TrainingSession) -> Enrollment | None:
@@ -75,6 +118,10 @@ class SeatState:
     quotas: dict[int, int]
     confirmed: Counter
     released: bool
+    #: people waiting, per municipality
+    waiting: Counter = field(default_factory=Counter)
+    #: the highest queue_rank given so far, per municipality (a new applicant goes after it)
+    last_rank: dict[int, int] = field(default_factory=dict)
 
     @property
     def total_confirmed(self) -> int:
@@ -104,17 +151,17 @@ class SeatState:
 
 
 def seat_state(session: TrainingSession, now: datetime | None = None) -> SeatState:
-    confirmed = Counter(
-        dict(
-            db.session.execute(
-                select(Enrollment.municipality_id, func.count(Enrollment.id))
-                .where(Enrollment.session_id == session.id, Enrollment.status == EnrollmentStatus.confirmed)
-                .group_by(Enrollment.municipality_id)
-            ).all()
-        )
-    )
-    quotas = {q.municipality_id: q.seats for q in session.quotas}
-    return SeatState(session.capacity, quotas, confirmed, (now or utcnow()) >= session.release_at)
+    """Capacity and quotas, and who is confirmed and waiting per municipality, as stored now."""
+    quotas = db.session.execute(_QUOTAS, {"session_id": session.id}).all()
+    rows = db.session.execute(_COUNTS, {"session_id": session.id}).all()
+    state = SeatState(session.capacity, dict(quotas), Counter(), (now or utcnow()) >= session.release_at)
+    for municipality_id, status, count, last_rank in rows:
+        if status == EnrollmentStatus.confirmed:
+            state.confirmed[municipality_id] = count
+        elif status == EnrollmentStatus.waiting:
+            state.waiting[municipality_id] = count
+        state.last_rank[municipality_id] = max(state.last_rank.get(municipality_id, 0), last_rank or 0)
+    return state
 
 
 def waiting_line(session_id: int, municipality_id: int | None = None) -> list[Enrollment]:
@@ -133,8 +180,16 @@ def waiting_position(enrollment: Enrollment) -> int | None:
     """1 for the first in line of the person's municipality; None when not waiting."""
     if enrollment.status != EnrollmentStatus.waiting:
         return None
-    line = waiting_line(enrollment.session_id, enrollment.municipality_id)
-    return next(i for i, e in enumerate(line, start=1) if e.id == enrollment.id)
+    ahead = db.session.scalar(
+        select(func.count()).where(
+            Enrollment.session_id == enrollment.session_id,
+            Enrollment.municipality_id == enrollment.municipality_id,
+            Enrollment.status == EnrollmentStatus.waiting,
+            tuple_(Enrollment.queue_rank, Enrollment.applied_at, Enrollment.id)
+            < tuple_(enrollment.queue_rank, enrollment.applied_at, enrollment.id),
+        )
+    )
+    return ahead + 1
 
 
 def waiting_positions(enrollments: list[Enrollment]) -> dict[int, int]:
@@ -201,7 +256,11 @@ def _seat_or_wait(
         _tell(enrollment, "enrollment_confirmed")
     else:
         _set_status(enrollment, EnrollmentStatus.waiting, actor, action=action)
-        _tell(enrollment, "enrollment_waiting", position=waiting_position(enrollment))
+        municipality_id = enrollment.municipality_id
+        state.waiting[municipality_id] += 1
+        last = enrollment.queue_rank > state.last_rank.get(municipality_id, 0)  # a new applicant (see apply)
+        position = state.waiting[municipality_id] if last else waiting_position(enrollment)
+        _tell(enrollment, "enrollment_waiting", position=position)
 
 
 def promote(session: TrainingSession, actor: Person | None = None, now: datetime | None = None) -> list[Enrollment]:
@@ -236,19 +295,10 @@ def promote(session: TrainingSession, actor: Person | None = None, now: datetime
 
 
 def _locked_session(session_id: int) -> TrainingSession:
-    """The session, freshly read inside the lock, with what the rules need loaded in two queries."""
-    session = db.session.get(
-        TrainingSession,
-        session_id,
-        populate_existing=True,
-        options=[
-            joinedload(TrainingSession.course).joinedload(Course.max_rank),
-            joinedload(TrainingSession.course).selectinload(Course.rank_limits).joinedload(CourseRankLimit.max_rank),
-            selectinload(TrainingSession.quotas),
-        ],
-    )
+    """The session, freshly read inside the lock (what the rules need next is loaded as they ask)."""
+    session = db.session.get(TrainingSession, session_id, populate_existing=True)
     if session is None:
-        raise EnrollmentRefused(_("開催回が見つかりません。"))
+        raise SessionMissing(_("開催回が見つかりません。"))
     return session
 
 
@@ -256,40 +306,48 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     """An application by the person (or a nomination by their coordinator, which counts as approved).
 
     Returns the enrollment: confirmed, waiting, or pending approval. Raises EnrollmentRefused with the
-    reason otherwise; nothing is written then.
+    reason otherwise (SessionMissing when there is no such session); nothing is written then.
+
+    This is the request of the rush when applications open, so the locked part reads in four queries
+    and writes the enrollment once, with its final status and place in line.
     """
     person_id = person.id
+    limit = rank_limit(session_id, person.municipality_id)
+    if limit is None:
+        raise SessionMissing(_("開催回が見つかりません。"))
+    # Who may attend does not change with the seats: checked before the lock, so the lock is held briefly.
+    problem = rank_problem(person, limit)
+    if problem:
+        raise EnrollmentRefused(problem)
     try:
         with locked_transaction("session", session_id):
             session = _locked_session(session_id)
-            person = db.session.get(Person, person_id, options=[joinedload(Person.rank)])
-            problems = eligibility_problems(person, session)
-            if problems:
-                raise EnrollmentRefused(problems[0])
+            problem = window_problem(session)
+            if problem:
+                raise EnrollmentRefused(problem)
+            person = db.session.get(Person, person_id)
             enrollment = enrollment_of(person, session)
             if enrollment is not None and enrollment.status != EnrollmentStatus.cancelled:
                 raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。"))
+            state = seat_state(session)
             if enrollment is None:  # a cancelled application may be made again, at the end of the line
-                enrollment = Enrollment(session=session, person=person, status=EnrollmentStatus.pending)
+                enrollment = Enrollment(session_id=session.id, person_id=person.id)
                 db.session.add(enrollment)
-            enrollment.municipality_id = person.municipality_id
+            municipality_id = person.municipality_id
+            enrollment.municipality_id = municipality_id
             enrollment.note = note.strip()
-            enrollment.status = EnrollmentStatus.pending
             enrollment.applied_at = utcnow()
             # At the end of the municipality's line, even after a coordinator has reordered it.
-            last = db.session.scalar(
-                select(func.max(Enrollment.queue_rank)).where(
-                    Enrollment.session_id == session.id, Enrollment.municipality_id == person.municipality_id
-                )
-            )
-            enrollment.queue_rank = (last or 0) + 1
+            enrollment.queue_rank = state.last_rank.get(municipality_id, 0) + 1
             enrollment.late_cancellation, enrollment.attendance = False, None
+            enrollment.status = EnrollmentStatus.pending
             action = "enrollment.applied" if nominated_by is None else "enrollment.nominated"
+            actor = nominated_by or person
             if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
-                _set_status(enrollment, EnrollmentStatus.pending, person, action=action)
+                _set_status(enrollment, EnrollmentStatus.pending, actor, action=action)
                 _tell(enrollment, "enrollment_pending")
             else:
-                _seat_or_wait(enrollment, seat_state(session), nominated_by or person, action=action)
+                _seat_or_wait(enrollment, state, actor, action=action)
     except IntegrityError as error:
         # Two submissions of the same form at once: the database's unique rule stopped the second.
         db.session.rollback()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ..database import is_lock_timeout
 from ..extensions import db
 
 
@@ -18,6 +20,7 @@ def register_error_pages(app: Flask) -> None:
         413: lambda: _("ファイルが大きすぎます"),
         429: lambda: _("短時間に操作が集中しました"),
         500: lambda: _("システムエラーが発生しました"),
+        503: lambda: _("ただいま混み合っています"),
     }
 
     @app.errorhandler(HTTPException)
@@ -25,6 +28,16 @@ def register_error_pages(app: Flask) -> None:
         code = error.code or 500
         title = titles.get(code, lambda: error.name)()
         return render_template("errors/error.html", code=code, title=title), code
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        db.session.rollback()
+        if not is_lock_timeout(error):
+            return unexpected(error)
+        # Waited DB_LOCK_TIMEOUT for another writer: nothing was saved, and trying again will work.
+        app.logger.warning("lock timeout: %s", error.orig)
+        page = render_template("errors/error.html", code=503, title=titles[503]())
+        return page, 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

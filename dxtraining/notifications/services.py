@@ -19,7 +19,7 @@ from typing import Any
 from flask import current_app, render_template_string
 from flask_babel import force_locale
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..database import IMMEDIATE, locked_transaction, utcnow
 from ..extensions import db
@@ -99,28 +99,32 @@ def notify(
     *,
     locale: str | None = None,
     attachments: list[dict[str, Any]] | None = None,
-) -> Message | None:
-    """Queue the email `kind` for a person (or a bare address) in the current transaction.
+) -> int | None:
+    """Queue the email `kind` for a person (or a bare address) in the current transaction: one INSERT.
 
     Nothing is sent here: if the surrounding change rolls back, the message disappears with it.
-    Returns None when the person has turned this optional kind of message off.
+    Returns the message's id, or None when the person has turned this optional kind of message off.
     """
     if isinstance(recipient, Person) and kind in OPTIONAL and not getattr(recipient, OPTIONAL[kind]):
         return None
     if isinstance(recipient, Person):
-        person, address, locale = recipient, recipient.email, locale or recipient.locale
+        if recipient.id is None:
+            db.session.flush()  # a new person: the message needs their id
+        person_id, address, locale = recipient.id, recipient.email, locale or recipient.locale
     else:
-        person, address, locale = None, recipient, locale or "ja"
-    message = Message(
-        person=person,
-        to_address=address,
-        kind=kind,
-        locale=locale,
-        context=_pack(context or {}),
-        attachments=attachments or [],
+        person_id, address, locale = None, recipient, locale or "ja"
+    result = db.session.execute(
+        insert(Message.__table__),
+        {
+            "person_id": person_id,
+            "to_address": address,
+            "kind": kind,
+            "locale": locale,
+            "context": _pack(context or {}),
+            "attachments": attachments or [],
+        },
     )
-    db.session.add(message)
-    return message
+    return result.inserted_primary_key[0]
 
 
 def as_email(message: Message, sender: str) -> EmailMessage:
