@@ -217,17 +217,23 @@ def _lock_key(scope: str) -> int:
 
 
 @contextmanager
-def locked_transaction(scope: str, ident: int) -> Iterator[None]:
+def locked_transaction(scope: str, ident: int, *, unchanged: tuple = ()) -> Iterator[None]:
     """Run a check-then-write block alone: no other `locked_transaction` for the same scope and ident
     runs between its reads and its commit.
 
     Commits when the block ends, rolls everything back if it raises. Whatever the request had read
-    before is committed first, so the lock is taken at the start of a fresh transaction.
+    before is committed first, so the lock is taken at the start of a fresh transaction, and is read
+    again when the block uses it, except the rows in `unchanged`: rows the lock does not protect (the
+    signed-in person, say) that the block may use as read, saving a query inside the lock.
     """
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("locked_transaction must start with no unsaved changes in the session")
-    session.commit()
+    _commit_keeping_values(session())
+    keep = {id(row) for row in unchanged}
+    for row in list(session.identity_map.values()):
+        if id(row) not in keep:
+            session.expire(row)
     if current_app.config.get("LOCKING_ENABLED", True):
         session.connection(execution_options={IMMEDIATE: True})
         if session.get_bind().dialect.name == "postgresql":  # waits at most lock_timeout (engine_options)

@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from dxtraining import create_app
@@ -170,3 +170,24 @@ def test_an_applicant_who_waited_too_long_sees_a_busy_page_and_nothing_is_saved(
     assert "何も保存されていません" in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Enrollment.id))) == 0
+
+
+def test_rows_read_before_the_lock_are_read_again_inside_it_unless_declared_unchanged(app, municipalities):
+    kept, other = municipalities["草加市"], municipalities["越谷市"]
+    db.session.commit()
+    assert (kept.name, other.name) == ("草加市", "越谷市")  # both loaded
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        if statement.startswith("SELECT") and "advisory" not in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with locked_transaction("counter", 1, unchanged=(kept,)):
+            assert kept.name == "草加市"
+            assert statements == []
+            assert other.name == "越谷市"
+            assert statements, "the other row is read again under the lock"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import bindparam, func, literal, select, tuple_, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -79,13 +79,15 @@ _RANK_LIMIT = select(Rank).where(
     .where(TrainingSession.id == bindparam("session_id"))
     .scalar_subquery()
 )
-_QUOTAS = select(SessionQuota.municipality_id, SessionQuota.seats).where(
-    SessionQuota.session_id == bindparam("session_id")
-)
-_COUNTS = (
+# Everything the seat decision counts, in one round trip: each municipality's quota (status "quota"), and how
+# many of its people are in each status with the last place given in its waiting list.
+_SEATS = union_all(
+    select(SessionQuota.municipality_id, literal("quota"), SessionQuota.seats, literal(0)).where(
+        SessionQuota.session_id == bindparam("session_id")
+    ),
     select(Enrollment.municipality_id, Enrollment.status, func.count(), func.max(Enrollment.queue_rank))
     .where(Enrollment.session_id == bindparam("session_id"))
-    .group_by(Enrollment.municipality_id, Enrollment.status)
+    .group_by(Enrollment.municipality_id, Enrollment.status),
 )
 
 
@@ -152,10 +154,11 @@ class SeatState:
 
 def seat_state(session: TrainingSession, now: datetime | None = None) -> SeatState:
     """Capacity and quotas, and who is confirmed and waiting per municipality, as stored now."""
-    quotas = db.session.execute(_QUOTAS, {"session_id": session.id}).all()
-    rows = db.session.execute(_COUNTS, {"session_id": session.id}).all()
-    state = SeatState(session.capacity, dict(quotas), Counter(), (now or utcnow()) >= session.release_at)
-    for municipality_id, status, count, last_rank in rows:
+    state = SeatState(session.capacity, {}, Counter(), (now or utcnow()) >= session.release_at)
+    for municipality_id, status, count, last_rank in db.session.execute(_SEATS, {"session_id": session.id}):
+        if status == "quota":
+            state.quotas[municipality_id] = count
+            continue
         if status == EnrollmentStatus.confirmed:
             state.confirmed[municipality_id] = count
         elif status == EnrollmentStatus.waiting:
@@ -308,10 +311,10 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     Returns the enrollment: confirmed, waiting, or pending approval. Raises EnrollmentRefused with the
     reason otherwise (SessionMissing when there is no such session); nothing is written then.
 
-    This is the request of the rush when applications open, so the locked part reads in four queries
+    This is the request of the rush when applications open, so the locked part reads in three queries
     and writes the enrollment once, with its final status and place in line.
     """
-    person_id = person.id
+    person = db.session.get(Person, person.id)  # the row itself (not a proxy such as current_user); no query
     limit = rank_limit(session_id, person.municipality_id)
     if limit is None:
         raise SessionMissing(_("開催回が見つかりません。"))
@@ -320,12 +323,12 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     if problem:
         raise EnrollmentRefused(problem)
     try:
-        with locked_transaction("session", session_id):
+        # The person (loaded with the request) is not what the lock protects: used as read.
+        with locked_transaction("session", session_id, unchanged=(person,)):
             session = _locked_session(session_id)
             problem = window_problem(session)
             if problem:
                 raise EnrollmentRefused(problem)
-            person = db.session.get(Person, person_id)
             enrollment = enrollment_of(person, session)
             if enrollment is not None and enrollment.status != EnrollmentStatus.cancelled:
                 raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。"))
