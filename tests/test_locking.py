@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from dxtraining import create_app
@@ -191,3 +191,12 @@ def test_rows_read_before_the_lock_are_read_again_inside_it_unless_declared_unch
             assert statements, "the other row is read again under the lock"
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_what_was_written_before_the_lock_is_kept_when_the_locked_block_fails(app, municipalities):
+    target = municipalities["松伏町"]
+    db.session.commit()
+    db.session.execute(update(Municipality).where(Municipality.id == target.id).values(sort_order=77))
+    with pytest.raises(ZeroDivisionError), locked_transaction("counter", 1):
+        raise ZeroDivisionError("a rule failed")
+    assert counter(target.id) == 77
