@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -67,12 +68,15 @@ def _init_extensions(app: Flask) -> None:
         configure_engine(app)
         take_write_lock_for_writes(app)
 
+    # Every signed-in request runs this: built once (building it costs more than SQLite takes to run it).
+    signed_in = select(Person).options(joinedload(Person.rank)).where(Person.id == bindparam("person_id"))
+
     @login_manager.user_loader
     def load_user(user_id: str) -> Person | None:
         person_id, _sep, stamp = user_id.partition(".")
         if not person_id.isdigit():
             return None
-        person = db.session.get(Person, int(person_id), options=[joinedload(Person.rank)])
+        person = db.session.scalars(signed_in, {"person_id": int(person_id)}).one_or_none()
         if person is None or person.auth_stamp != stamp or not person.is_active:
             return None
         return person
