@@ -168,7 +168,7 @@ def test_the_waiting_notice_tells_each_person_their_place_in_line(municipalities
     for person in waiting:
         services.apply(person, session.id)
     assert [waiting_notice_position(p) for p in waiting] == [1, 2, 3]
-    assert services.waiting_position(services.enrollment_of(waiting[2], session)) == 3
+    assert services.waiting_position(services.enrollment_of(waiting[2], session.id)) == 3
 
 
 def test_an_application_approved_late_keeps_its_place_in_line(municipalities, make_person):

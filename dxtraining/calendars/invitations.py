@@ -24,7 +24,7 @@ def invitation_for(kind: str, context: dict[str, Any], person: Person | None, lo
     session = context.get("session")
     if person is None or session is None or kind not in REQUEST_KINDS | CANCEL_KINDS:
         return None
-    enrollment = context.get("enrollment") or enrollment_of(person, session)
+    enrollment = context.get("enrollment") or enrollment_of(person, session.id)
     if kind in REQUEST_KINDS and (enrollment is None or enrollment.status != EnrollmentStatus.confirmed):
         return None  # only people holding a seat get an entry in their calendar
     method = "REQUEST" if kind in REQUEST_KINDS else "CANCEL"

@@ -106,9 +106,10 @@ def rank_problem(person: Person, limit: Rank) -> str | None:
     return None
 
 
-def enrollment_of(person: Person, session: TrainingSession) -> Enrollment | None:
+def enrollment_of(person: Person, session_id: int) -> Enrollment | None:
+    """The person's application for the session, whatever its status; None if they never applied."""
     return db.session.scalar(
-        select(Enrollment).where(Enrollment.session_id == session.id, Enrollment.person_id == person.id)
+        select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.person_id == person.id)
     )
 
 
@@ -311,7 +312,7 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     Returns the enrollment: confirmed, waiting, or pending approval. Raises EnrollmentRefused with the
     reason otherwise (SessionMissing when there is no such session); nothing is written then.
 
-    This is the request of the rush when applications open, so the locked part reads in three queries
+    This is the request of the rush when applications open, so the locked part reads in two queries
     and writes the enrollment once, with its final status and place in line.
     """
     person = db.session.get(Person, person.id)  # the row itself (not a proxy such as current_user); no query
@@ -322,6 +323,9 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     problem = rank_problem(person, limit)
     if problem:
         raise EnrollmentRefused(problem)
+    # Looked up before the lock too: a second application made meanwhile is stopped by the database's unique
+    # rule (below), and an earlier one is read again under the lock before it is used.
+    enrollment = enrollment_of(person, session_id)
     try:
         # The person (loaded with the request) is not what the lock protects: used as read.
         with locked_transaction("session", session_id, unchanged=(person,)):
@@ -329,7 +333,6 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             problem = window_problem(session)
             if problem:
                 raise EnrollmentRefused(problem)
-            enrollment = enrollment_of(person, session)
             if enrollment is not None and enrollment.status != EnrollmentStatus.cancelled:
                 raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。"))
             state = seat_state(session)

@@ -95,7 +95,7 @@ def detail(session_id: int):
     from ..enrollment.forms import ApplyForm, CancelForm
 
     session = _session_or_404(session_id)
-    mine = enrollment.enrollment_of(current_user, session)
+    mine = enrollment.enrollment_of(current_user, session.id)
     return render_template(
         "sessions/detail.html",
         session=session,
