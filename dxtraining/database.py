@@ -8,6 +8,7 @@ SQLite takes its write lock first (BEGIN IMMEDIATE), PostgreSQL a transaction-sc
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 import time
@@ -72,7 +73,12 @@ class SQLiteConnection(sqlite3.Connection):
         if self.writer_lock_path is None:
             return
         if self._writer_fd is None:
-            self._writer_fd = os.open(self.writer_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                self._writer_fd = _open_lock_file(self.writer_lock_path)
+            except OSError as error:  # e.g. another OS user made it: SQLite's own lock still serialises writers
+                logging.getLogger(__name__).warning("writers do not queue on %s: %s", self.writer_lock_path, error)
+                self.writer_lock_path = None
+                return
         deadline = time.monotonic() + timeout
         pause = 0.0001
         while True:
@@ -114,6 +120,13 @@ class SQLiteConnection(sqlite3.Connection):
                 self._writer_fd = None
 
 
+def _open_lock_file(path: str) -> int:
+    """Open (or create) the writer lock file with the database file's permissions, as SQLite does for -wal."""
+    database = path.removesuffix("-writer")
+    mode = os.stat(database).st_mode & 0o666 if os.path.exists(database) else 0o600
+    return os.open(path, os.O_RDWR | os.O_CREAT, mode)
+
+
 def engine_options(app: Flask) -> None:
     """Engine settings that depend on the database.
 
@@ -142,7 +155,10 @@ def configure_engine(app: Flask) -> None:
     timeout = app.config["DB_LOCK_TIMEOUT"]
     timeout_ms = int(timeout * 1000)
     database = engine.url.database
-    lock_path = f"{database}-writer" if database and database != ":memory:" and "mode=memory" not in database else None
+    # A plain file path only: no lock file for in-memory databases or `file:` URIs.
+    lock_path = (
+        f"{database}-writer" if database and database != ":memory:" and not database.startswith("file:") else None
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -176,7 +192,7 @@ def configure_engine(app: Flask) -> None:
 
 
 # Requests that do without the request-wide write lock: sign-in verifies a slow password hash before it
-# writes, the language switch writes nothing, and applying (the rush when applications open) writes only
+# writes, the language switch writes without reading first, and applying (the rush when applications open) writes only
 # inside its own locked_transaction, so other requests wait for its seat decision alone.
 NO_WRITE_LOCK_ENDPOINTS = {"auth.signin", "main.switch_language", "enrollment.apply"}
 

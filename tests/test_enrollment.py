@@ -8,7 +8,7 @@ import pytest
 
 from dxtraining.audit.models import AuditEntry
 from dxtraining.courses.models import CourseRankLimit
-from dxtraining.database import utcnow
+from dxtraining.database import locked_transaction, utcnow
 from dxtraining.enrollment import services
 from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
 from dxtraining.enrollment.services import EnrollmentRefused
@@ -16,8 +16,8 @@ from dxtraining.extensions import db
 from dxtraining.notifications.models import Message
 from dxtraining.people.models import Rank
 from dxtraining.sessions.models import EnrollmentMode
-from dxtraining.sessions.services import cancel_session
-from tests.planning_helpers import make_session
+from dxtraining.sessions.services import ValidationFailed, cancel_session, save_session
+from tests.planning_helpers import make_session, plan_for
 
 S = EnrollmentStatus
 
@@ -278,3 +278,30 @@ def test_every_person_ends_in_exactly_one_status_and_never_overbooked(municipali
     assert state.total_confirmed == 5
     assert state.confirmed[municipalities["草加市"].id] <= 3 and state.confirmed[municipalities["越谷市"].id] <= 3
     assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == len(people)
+
+
+def test_a_reapplication_that_meets_an_application_made_and_cancelled_meanwhile_still_goes_through(
+    municipalities, make_person, monkeypatch
+):
+    """Before the lock nothing was found; by the time it is held the person has applied and cancelled elsewhere."""
+    session = small_session(municipalities)
+    person = make_person("草加市")
+    services.cancel(services.apply(person, session.id).id, session.id, person)
+    real = services.enrollment_of
+    calls = iter([None])
+    monkeypatch.setattr(services, "enrollment_of", lambda p, s: next(calls, real(p, s)))
+    enrollment = services.apply(person, session.id)
+    assert statuses(enrollment) == ["confirmed"]
+    assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == 1
+
+
+def test_editing_a_session_never_leaves_fewer_seats_than_confirmed_people(municipalities, make_person):
+    session = small_session(municipalities)
+    for _ in range(3):
+        services.apply(make_person("草加市"), session.id)
+    plan = plan_for(session.course, capacity=2, quotas={})
+    with pytest.raises(ValidationFailed) as failed, locked_transaction("session", session.id):
+        save_session(session.course, plan, session)
+    assert "参加確定者数（3人）" in failed.value.errors["capacity"]
+    db.session.refresh(session)
+    assert session.capacity == 4

@@ -200,3 +200,16 @@ def test_what_was_written_before_the_lock_is_kept_when_the_locked_block_fails(ap
     with pytest.raises(ZeroDivisionError), locked_transaction("counter", 1):
         raise ZeroDivisionError("a rule failed")
     assert counter(target.id) == 77
+
+
+def test_writers_still_take_turns_when_the_queue_file_cannot_be_opened(tmp_path):
+    """The lock file is an optimisation: if another OS user owns it, SQLite's own lock serialises writers."""
+    (tmp_path / "other.sqlite-writer").mkdir()  # cannot be opened as a file
+    other = create_app(make_config(f"sqlite:///{tmp_path / 'other.sqlite'}"))
+    with other.app_context():
+        db.create_all()
+        with locked_transaction("counter", 1):
+            db.session.add(Municipality(code="999999", name="試験町", name_en="Test", sort_order=99))
+        assert db.session.scalar(select(func.count(Municipality.id))) == 1
+        db.session.remove()
+        db.engine.dispose()

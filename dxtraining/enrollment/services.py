@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..courses.models import Course, CourseRankLimit
-from ..database import locked_transaction, race_window, utcnow
+from ..database import AwareDateTime, locked_transaction, race_window, utcnow
 from ..extensions import db
 from ..notifications.services import notify
 from ..people.models import Person, Rank
@@ -190,7 +190,7 @@ def waiting_position(enrollment: Enrollment) -> int | None:
             Enrollment.municipality_id == enrollment.municipality_id,
             Enrollment.status == EnrollmentStatus.waiting,
             tuple_(Enrollment.queue_rank, Enrollment.applied_at, Enrollment.id)
-            < tuple_(enrollment.queue_rank, enrollment.applied_at, enrollment.id),
+            < tuple_(enrollment.queue_rank, literal(enrollment.applied_at, AwareDateTime()), enrollment.id),
         )
     )
     return ahead + 1
@@ -355,8 +355,12 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             else:
                 _seat_or_wait(enrollment, state, actor, action=action)
     except IntegrityError as error:
-        # Two submissions of the same form at once: the database's unique rule stopped the second.
+        # An application was made meanwhile (the same form sent twice, say): the unique rule stopped this one.
         db.session.rollback()
+        earlier = enrollment_of(person, session_id)
+        if earlier is not None and earlier.status == EnrollmentStatus.cancelled:
+            # ...and was cancelled again before this one got the lock: apply once more, onto that row.
+            return apply(person, session_id, note, nominated_by=nominated_by)
         raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。")) from error
     return enrollment
 

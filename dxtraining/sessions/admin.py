@@ -138,7 +138,11 @@ def _edit(course: Course, session: TrainingSession | None):
         plan = _plan(form, course, session)
         if plan is not None:
             try:
-                saved = services.save_session(course, plan, session)
+                if creating:
+                    saved = services.save_session(course, plan)
+                else:  # capacity and quotas change under the seat lock, like every seat decision
+                    with locked_transaction("session", session.id):
+                        saved = services.save_session(course, plan, session)
             except services.ValidationFailed as failed:
                 db.session.rollback()
                 _show_errors(form, failed.errors)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import jpholiday
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -147,6 +147,8 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
     revision, so calendars update the entry in place. The caller commits."""
     plan.warnings = check_plan(plan)
     creating = session is None
+    if not creating:
+        _keep_confirmed_seats(session, plan.capacity)
     if session is None:
         session = TrainingSession(course_id=course.id, revision=0)
         db.session.add(session)
@@ -170,6 +172,17 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
         tell_everyone(session, "session_changed")
     record("session.created" if creating else "session.updated", session, after={"title": session.title})
     return session
+
+
+def _keep_confirmed_seats(session: TrainingSession, capacity: int) -> None:
+    """Capacity may not fall below the people already confirmed (the caller holds the session's seat lock)."""
+    from ..enrollment.models import Enrollment, EnrollmentStatus
+
+    confirmed = db.session.scalar(
+        select(func.count()).where(Enrollment.session_id == session.id, Enrollment.status == EnrollmentStatus.confirmed)
+    )
+    if capacity < confirmed:
+        raise ValidationFailed({"capacity": _("定員を参加確定者数（%(n)d人）より少なくはできません。", n=confirmed)})
 
 
 def _update_days(session: TrainingSession, days: list[DayPlan]) -> list[SessionDay]:
