@@ -243,6 +243,8 @@ def locked_transaction(scope: str, ident: int, *, unchanged: tuple = ()) -> Iter
     signed-in person, say) that the block may use as read, saving a query inside the lock.
     """
     session = db.session
+    # Unsaved ORM changes would be committed without the lock. (record() and notify() write at once: call them
+    # inside the block, so that they stand or fall with its decision.)
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("locked_transaction must start with no unsaved changes in the session")
     _commit_keeping_values(session())
