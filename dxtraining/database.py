@@ -3,6 +3,8 @@
 Every rule that reads something and then writes because of it (seats, waiting lists, approvals) runs
 inside `locked_transaction`, so two requests can never both see the last seat as free:
 SQLite takes its write lock first (BEGIN IMMEDIATE), PostgreSQL a transaction-scoped advisory lock.
+On SQLite, writers queue for that lock on a lock file (SQLiteConnection) rather than in SQLite's
+sleep-and-retry busy handler; a writer that waits longer than DB_LOCK_TIMEOUT gets `is_lock_timeout`.
 """
 
 from __future__ import annotations
@@ -192,8 +194,8 @@ def configure_engine(app: Flask) -> None:
 
 
 # Requests that do without the request-wide write lock: sign-in verifies a slow password hash before it
-# writes, the language switch writes without reading first, and applying (the rush when applications open) writes only
-# inside its own locked_transaction, so other requests wait for its seat decision alone.
+# writes, the language switch writes without reading first, and applying (the rush when applications
+# open) writes only inside its own locked_transaction, so other requests wait for its seat decision alone.
 NO_WRITE_LOCK_ENDPOINTS = {"auth.signin", "main.switch_language", "enrollment.apply"}
 
 
@@ -268,8 +270,8 @@ def locked_transaction(scope: str, ident: int, *, unchanged: tuple = ()) -> Iter
 
 
 def _commit_keeping_values(session) -> None:
-    """Commit without expiring what the block read: read under the lock, it is what was just committed,
-    and reading it again afterwards (to show the outcome) would cost a query per object."""
+    """Commit without expiring what was read. At the end of a locked block that is what was just committed
+    (read under the lock), and reading it again to show the outcome would cost a query per object."""
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:
