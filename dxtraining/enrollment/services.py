@@ -168,6 +168,13 @@ def seat_state(session: TrainingSession, now: datetime | None = None) -> SeatSta
     return state
 
 
+def capacity_problem(capacity: int, state: SeatState) -> str | None:
+    """Why the session cannot have this capacity (fewer seats than people confirmed); None when it can."""
+    if capacity < state.total_confirmed:
+        return _("定員を参加確定者数（%(n)d人）より少なくはできません。", n=state.total_confirmed)
+    return None
+
+
 def waiting_line(session_id: int, municipality_id: int | None = None) -> list[Enrollment]:
     """The waiting list in order: per municipality by the coordinator's order, then by application time."""
     query = (
@@ -497,10 +504,9 @@ def set_capacity_and_quotas(
                 ),
                 field="quotas",
             )
-        if capacity < state.total_confirmed:
-            raise EnrollmentRefused(
-                _("定員を参加確定者数（%(n)d人）より少なくはできません。", n=state.total_confirmed), field="capacity"
-            )
+        problem = capacity_problem(capacity, state)
+        if problem:
+            raise EnrollmentRefused(problem, field="capacity")
         before = {"capacity": session.capacity, "quotas": state.quotas}
         session.capacity = capacity
         existing = {q.municipality_id: q for q in session.quotas}

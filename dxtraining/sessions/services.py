@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import jpholiday
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -176,13 +176,11 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
 
 def _keep_confirmed_seats(session: TrainingSession, capacity: int) -> None:
     """Capacity may not fall below the people already confirmed (the caller holds the session's seat lock)."""
-    from ..enrollment.models import Enrollment, EnrollmentStatus
+    from ..enrollment.services import capacity_problem, seat_state
 
-    confirmed = db.session.scalar(
-        select(func.count()).where(Enrollment.session_id == session.id, Enrollment.status == EnrollmentStatus.confirmed)
-    )
-    if capacity < confirmed:
-        raise ValidationFailed({"capacity": _("定員を参加確定者数（%(n)d人）より少なくはできません。", n=confirmed)})
+    problem = capacity_problem(capacity, seat_state(session))
+    if problem:
+        raise ValidationFailed({"capacity": problem})
 
 
 def _update_days(session: TrainingSession, days: list[DayPlan]) -> list[SessionDay]:
