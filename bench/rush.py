@@ -7,9 +7,10 @@ everyone in beforehand, then lets 50 concurrent clients apply all at once.
 
 Prints throughput and latency of the application request, the same for a trivial endpoint of the same
 server measured in the same run (the floor) and their ratio, the final count per municipality and
-status, 5xx responses, worker memory, and the CPU time each request cost the workers (and the
-PostgreSQL server): on 2 cores that, not the lock, is what bounds throughput. Exits non-zero if any session was overbooked, any applicant
-was lost, or any request failed.
+status, 5xx responses, worker memory, the CPU time each request cost the workers (and the PostgreSQL
+server), and how much of the machine's CPU was left idle: on 2 cores either the CPU or the per-session
+seat lock (one decision, and on PostgreSQL one disk flush, at a time) sets the pace. Exits non-zero if
+any session was overbooked, any applicant was lost, or any request failed.
 
     .venv/bin/python bench/rush.py                       # SQLite
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/rush.py
@@ -165,6 +166,17 @@ def cpu_seconds(pids: list[str]) -> float:
             continue  # exited
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> list[int]:
+    """The machine's CPU time so far by state (user, nice, system, idle, iowait, ...), from /proc/stat."""
+    return [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
+def machine_idle(before: list[int], after: list[int]) -> tuple[float, float]:
+    """Share of the machine's CPU time left idle between two readings, and the part of it spent waiting on disk."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return (spent[3] + spent[4]) / sum(spent), spent[4] / sum(spent)
 
 
 def worker_pids(master_pid: int) -> list[str]:
@@ -330,7 +342,9 @@ def main() -> int:
         sampler = threading.Thread(target=sample)
         sampler.start()
         cpu_before, database_cpu_before = cpu_seconds(workers), cpu_seconds(database_pids)
+        machine_before = machine_cpu()
         apply_lat, apply_status, apply_wall = rush(port, applications)
+        idle, disk_wait = machine_idle(machine_before, machine_cpu())
         apply_cpu = (cpu_seconds(workers) - cpu_before) / len(clients)
         database_cpu = (cpu_seconds(database_pids) - database_cpu_before) / len(clients)
         sampling.set()
@@ -350,6 +364,10 @@ def main() -> int:
     print(
         f"CPU per request in the workers: floor {floor_cpu * 1000:.2f} ms, apply {apply_cpu * 1000:.2f} ms"
         + (f"; in PostgreSQL: apply {database_cpu * 1000:.2f} ms" if drop else "")
+    )
+    print(
+        f"CPU left idle during the rush: {idle:.0%} (waiting on disk {disk_wait:.0%}); idle cores with every client "
+        "waiting mean the seat lock, not the CPU, sets the pace"
     )
     print(
         f"worker RSS during the rush: peak {max(sampled):.0f} MB; lifetime peak (incl. argon2 sign-ins) "

@@ -2,7 +2,7 @@
 
 Every rule that reads something and then writes because of it (seats, waiting lists, approvals) runs
 inside `locked_transaction`, so two requests can never both see the last seat as free:
-SQLite takes its write lock first (BEGIN IMMEDIATE), PostgreSQL a transaction-scoped advisory lock.
+SQLite takes its write lock first (BEGIN IMMEDIATE), PostgreSQL a lock on the row the rule hangs on.
 On SQLite, writers queue for that lock on a lock file (SQLiteConnection) rather than in SQLite's
 sleep-and-retry busy handler; a writer that waits longer than DB_LOCK_TIMEOUT gets `is_lock_timeout`.
 """
@@ -14,19 +14,20 @@ import logging
 import os
 import sqlite3
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 
 IMMEDIATE = "dxtraining_begin_immediate"
+M = TypeVar("M")
 
 
 def utcnow() -> datetime:
@@ -230,14 +231,15 @@ def enable_wal(engine: Engine) -> None:
             raw.close()
 
 
-def _lock_key(scope: str) -> int:
-    return zlib.crc32(scope.encode()) & 0x7FFFFFFF
-
-
 @contextmanager
-def locked_transaction(scope: str, ident: int, *, unchanged: tuple = ()) -> Iterator[None]:
-    """Run a check-then-write block alone: no other `locked_transaction` for the same scope and ident
-    runs between its reads and its commit.
+def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> Iterator[M | None]:
+    """Run a check-then-write block alone: lock the row `ident` of `model`, the row the rule hangs on (a
+    session's seats, a person's account), and yield it, read afresh under the lock (None if there is no such
+    row). No other `locked_transaction` on the same row runs between this block's reads and its commit.
+
+    SQLite takes its database-wide write lock (BEGIN IMMEDIATE); PostgreSQL locks the row itself with
+    SELECT ... FOR NO KEY UPDATE, which reads it in the same statement and does not block inserts that
+    merely refer to it (foreign keys take FOR KEY SHARE). Both wait at most DB_LOCK_TIMEOUT.
 
     Commits when the block ends, rolls everything back if it raises. Whatever the request had read
     before is committed first, so the lock is taken at the start of a fresh transaction, and is read
@@ -254,15 +256,13 @@ def locked_transaction(scope: str, ident: int, *, unchanged: tuple = ()) -> Iter
     for row in list(session.identity_map.values()):
         if id(row) not in keep:
             session.expire(row)
-    if current_app.config.get("LOCKING_ENABLED", True):
-        session.connection(execution_options={IMMEDIATE: True})
-        if session.get_bind().dialect.name == "postgresql":  # waits at most lock_timeout (engine_options)
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(:scope, :ident)"),
-                {"scope": _lock_key(scope), "ident": ident},
-            )
+    locking = current_app.config.get("LOCKING_ENABLED", True)
     try:
-        yield
+        if locking:
+            session.connection(execution_options={IMMEDIATE: True})
+        yield session.get(
+            model, ident, populate_existing=True, with_for_update={"key_share": True} if locking else None
+        )
         _commit_keeping_values(session())
     except BaseException:
         session.rollback()

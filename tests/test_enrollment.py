@@ -15,7 +15,7 @@ from dxtraining.enrollment.services import EnrollmentRefused
 from dxtraining.extensions import db
 from dxtraining.notifications.models import Message
 from dxtraining.people.models import Rank
-from dxtraining.sessions.models import EnrollmentMode
+from dxtraining.sessions.models import EnrollmentMode, TrainingSession
 from dxtraining.sessions.services import ValidationFailed, cancel_session, save_session
 from tests.planning_helpers import make_session, plan_for
 
@@ -152,6 +152,22 @@ def test_approval_mode_waits_for_the_coordinator(municipalities, make_person):
     assert messages_to(b.person) == ["enrollment_pending", "enrollment_declined"]
     with pytest.raises(EnrollmentRefused, match="すでに処理"):
         services.decide(b.id, session.id, coordinator, approve=True)
+
+
+def test_a_decision_names_the_session_it_locks_and_an_application_of_another_session_is_refused(
+    municipalities, make_person
+):
+    """The seat lock is taken on the session named in the request: an application of another session
+    (a forged or stale form) must not be decided under the wrong lock."""
+    first = small_session(municipalities, enrollment_mode=EnrollmentMode.approval)
+    second = small_session(municipalities, enrollment_mode=EnrollmentMode.approval)
+    coordinator = make_person("草加市", coordinator=True)
+    pending = services.apply(make_person("草加市"), first.id)
+    with pytest.raises(EnrollmentRefused, match="申込が見つかりません"):
+        services.decide(pending.id, second.id, coordinator, approve=True)
+    with pytest.raises(EnrollmentRefused, match="申込が見つかりません"):
+        services.cancel(pending.id, second.id, coordinator)
+    assert statuses(pending) == ["pending"]
 
 
 def waiting_notice_position(person) -> int:
@@ -300,8 +316,8 @@ def test_editing_a_session_never_leaves_fewer_seats_than_confirmed_people(munici
     for _ in range(3):
         services.apply(make_person("草加市"), session.id)
     plan = plan_for(session.course, capacity=2, quotas={})
-    with pytest.raises(ValidationFailed) as failed, locked_transaction("session", session.id):
-        save_session(session.course, plan, session)
+    with pytest.raises(ValidationFailed) as failed, locked_transaction(TrainingSession, session.id) as locked:
+        save_session(session.course, plan, locked)
     assert "参加確定者数（3人）" in failed.value.errors["capacity"]
     db.session.refresh(session)
     assert session.capacity == 4

@@ -15,6 +15,7 @@ from dxtraining.database import is_lock_timeout, locked_transaction, race_window
 from dxtraining.enrollment.models import Enrollment
 from dxtraining.extensions import db
 from dxtraining.people.models import Municipality
+from dxtraining.sessions.models import SessionQuota, TrainingSession
 from tests.conftest import UserClient, make_config
 from tests.planning_helpers import make_session
 
@@ -24,8 +25,7 @@ pytestmark = pytest.mark.concurrency
 def _increment(app, municipality_id: int, errors: list) -> None:
     with app.app_context():
         try:
-            with locked_transaction("counter", municipality_id):
-                municipality = db.session.get(Municipality, municipality_id)
+            with locked_transaction(Municipality, municipality_id) as municipality:
                 seen = municipality.sort_order
                 race_window()  # another writer would slip in here without the lock
                 municipality.sort_order = seen + 1
@@ -75,8 +75,8 @@ def test_locked_transaction_rolls_back_on_error(app, municipalities):
     target = municipalities["吉川市"]
     start = target.sort_order
     db.session.commit()
-    with pytest.raises(ZeroDivisionError), locked_transaction("counter", target.id):
-        db.session.get(Municipality, target.id).sort_order = start + 100
+    with pytest.raises(ZeroDivisionError), locked_transaction(Municipality, target.id) as locked:
+        locked.sort_order = start + 100
         db.session.flush()
         raise ZeroDivisionError("a rule failed half-way")
     assert counter(target.id) == start
@@ -84,19 +84,19 @@ def test_locked_transaction_rolls_back_on_error(app, municipalities):
 
 def test_locked_transaction_refuses_unsaved_changes(app, municipalities):
     municipalities["吉川市"].name = "変更途中"
-    with pytest.raises(RuntimeError), locked_transaction("counter", 1):
+    with pytest.raises(RuntimeError), locked_transaction(Municipality, municipalities["吉川市"].id):
         pass
     db.session.rollback()
 
 
 @contextmanager
-def lock_held_elsewhere(app, scope: str, ident: int):
-    """Another request holds the lock (in its own thread and connection) until the block ends."""
+def lock_held_elsewhere(app, model, ident: int):
+    """Another request holds the lock on that row (in its own thread and connection) until the block ends."""
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         with app.app_context():
-            with locked_transaction(scope, ident):
+            with locked_transaction(model, ident):
                 holding.set()
                 release.wait(10)
             db.session.remove()
@@ -125,7 +125,7 @@ def test_a_writer_waits_for_the_lock_and_starts_once_it_is_free(app, municipalit
     start = target.sort_order
     db.session.commit()
     order: list[str] = []
-    with lock_held_elsewhere(app, "counter", target.id):
+    with lock_held_elsewhere(app, Municipality, target.id):
         waiter = threading.Thread(target=lambda: (_increment(app, target.id, []), order.append("second wrote")))
         waiter.start()
         waiter.join(0.3)
@@ -137,19 +137,21 @@ def test_a_writer_waits_for_the_lock_and_starts_once_it_is_free(app, municipalit
 
 
 def test_a_writer_that_cannot_get_the_lock_in_time_is_told_so(app, impatient_app, municipalities):
+    target = municipalities["三郷市"].id
     db.session.commit()
-    with lock_held_elsewhere(app, "counter", 1), impatient_app.app_context():
-        with pytest.raises(OperationalError) as raised, locked_transaction("counter", 1):
+    with lock_held_elsewhere(app, Municipality, target), impatient_app.app_context():
+        with pytest.raises(OperationalError) as raised, locked_transaction(Municipality, target):
             pass
         assert is_lock_timeout(raised.value)
         db.session.remove()
 
 
 def test_the_lock_is_free_again_after_a_rollback(app, impatient_app, municipalities):
-    with pytest.raises(ZeroDivisionError), locked_transaction("counter", 1):
+    target = municipalities["三郷市"].id
+    with pytest.raises(ZeroDivisionError), locked_transaction(Municipality, target):
         raise ZeroDivisionError("a rule failed")
     with impatient_app.app_context():
-        with locked_transaction("counter", 1):  # would time out after 0.3 s if the lock were still held
+        with locked_transaction(Municipality, target):  # would time out after 0.3 s if the lock were still held
             pass
         db.session.remove()
 
@@ -163,7 +165,7 @@ def test_an_applicant_who_waited_too_long_sees_a_busy_page_and_nothing_is_saved(
     browser = UserClient(impatient_app.test_client())
     assert browser.signin(person).status_code == 302
     token = browser.csrf_token()
-    with lock_held_elsewhere(app, "session", session.id):
+    with lock_held_elsewhere(app, TrainingSession, session.id):
         response = browser.post(f"/sessions/{session.id}/apply", {"csrf_token": token, "note": ""})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
@@ -172,32 +174,58 @@ def test_an_applicant_who_waited_too_long_sees_a_busy_page_and_nothing_is_saved(
     assert db.session.scalar(select(func.count(Enrollment.id))) == 0
 
 
+def test_on_postgresql_a_locked_session_holds_up_only_its_own_applicants(
+    app, impatient_app, municipalities, make_person
+):
+    """PostgreSQL locks the session's row, not the database: applying to another session, or writing rows
+    that merely refer to the locked one, does not wait. (SQLite has one write lock for the whole file.)"""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises all writers on one lock")
+    busy = make_session(quotas={municipalities["草加市"].id: 5})
+    quiet = make_session()
+    person = make_person("草加市")
+    db.session.commit()
+    browser = UserClient(impatient_app.test_client())
+    assert browser.signin(person).status_code == 302
+    token = browser.csrf_token()
+    with lock_held_elsewhere(app, TrainingSession, busy.id):
+        assert browser.post(f"/sessions/{quiet.id}/apply", {"csrf_token": token, "note": ""}).status_code == 302
+        with impatient_app.app_context():  # a row that refers to the locked session (foreign key): not held up
+            db.session.add(SessionQuota(session_id=busy.id, municipality_id=municipalities["松伏町"].id, seats=0))
+            db.session.commit()
+            db.session.remove()
+        assert browser.post(f"/sessions/{busy.id}/apply", {"csrf_token": token, "note": ""}).status_code == 503
+    db.session.rollback()
+    assert db.session.scalars(select(Enrollment.session_id)).all() == [quiet.id]
+
+
 def test_rows_read_before_the_lock_are_read_again_inside_it_unless_declared_unchanged(app, municipalities):
-    kept, other = municipalities["草加市"], municipalities["越谷市"]
+    kept, other, locked = municipalities["草加市"], municipalities["越谷市"], municipalities["八潮市"]
     db.session.commit()
     assert (kept.name, other.name) == ("草加市", "越谷市")  # both loaded
     statements: list[str] = []
 
     def listener(conn, cursor, statement, *args):
-        if statement.startswith("SELECT") and "advisory" not in statement:
+        if statement.startswith("SELECT"):
             statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        with locked_transaction("counter", 1, unchanged=(kept,)):
+    with locked_transaction(Municipality, locked.id, unchanged=(kept,)) as row:
+        assert row is locked and row.name == "八潮市"  # the locked row itself, read with the lock
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
             assert kept.name == "草加市"
             assert statements == []
             assert other.name == "越谷市"
             assert statements, "the other row is read again under the lock"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_what_was_written_before_the_lock_is_kept_when_the_locked_block_fails(app, municipalities):
     target = municipalities["松伏町"]
     db.session.commit()
     db.session.execute(update(Municipality).where(Municipality.id == target.id).values(sort_order=77))
-    with pytest.raises(ZeroDivisionError), locked_transaction("counter", 1):
+    with pytest.raises(ZeroDivisionError), locked_transaction(Municipality, municipalities["草加市"].id):
         raise ZeroDivisionError("a rule failed")
     assert counter(target.id) == 77
 
@@ -208,7 +236,7 @@ def test_writers_still_take_turns_when_the_queue_file_cannot_be_opened(tmp_path)
     other = create_app(make_config(f"sqlite:///{tmp_path / 'other.sqlite'}"))
     with other.app_context():
         db.create_all()
-        with locked_transaction("counter", 1):
+        with locked_transaction(Municipality, 1):  # no such row yet: the write lock is taken all the same
             db.session.add(Municipality(code="999999", name="試験町", name_en="Test", sort_order=99))
         assert db.session.scalar(select(func.count(Municipality.id))) == 1
         db.session.remove()

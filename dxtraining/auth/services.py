@@ -97,8 +97,7 @@ def sign_up(data: SignUp) -> Person | None:
 def confirm_email(person: Person) -> None:
     """Mark the address confirmed (a GET from an emailed link, so it takes the write lock itself)."""
     person_id = person.id
-    with locked_transaction("person", person_id):
-        person = db.session.get(Person, person_id)
+    with locked_transaction(Person, person_id) as person:
         if person.email_confirmed_at is None:
             person.email_confirmed_at = utcnow()
             record("person.email_confirmed", person, actor=person)

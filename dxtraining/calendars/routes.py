@@ -11,6 +11,7 @@ from ..courses.models import Course
 from ..database import locked_transaction
 from ..extensions import db
 from ..i18n.locale import current_locale
+from ..people.models import Person
 from ..sessions.models import TrainingSession
 from . import services
 
@@ -72,8 +73,8 @@ def municipality_feed(token: str):
 def subscribe():
     token = current_user.calendar_token
     if token is None:  # created on first visit, under the write lock like any other write
-        with locked_transaction("person", current_user.id):
-            token = services.ensure_token(db.session.get(type(current_user._get_current_object()), current_user.id))
+        with locked_transaction(Person, current_user.id) as person:
+            token = services.ensure_token(person)
     https = url_for("calendars.personal_feed", token=token, _external=True)
     webcal = "webcal://" + https.split("://", 1)[1]
     coordinator = (

@@ -1,6 +1,6 @@
 """The seat rules: who may apply, who gets a seat, who waits, who is promoted.
 
-Every decision runs inside `locked_transaction("session", id)`, so concurrent requests for one session
+Every decision runs inside `locked_transaction(TrainingSession, id)`, so concurrent requests for one session
 are taken one at a time, and calls `race_window()` between reading the counts and writing the outcome.
 
 Seats: each municipality has its quota (枠). Seats of the capacity not given to any municipality form a
@@ -305,9 +305,8 @@ def promote(session: TrainingSession, actor: Person | None = None, now: datetime
     return promoted
 
 
-def _locked_session(session_id: int) -> TrainingSession:
-    """The session, freshly read inside the lock (what the rules need next is loaded as they ask)."""
-    session = db.session.get(TrainingSession, session_id, populate_existing=True)
+def _existing(session: TrainingSession | None) -> TrainingSession:
+    """The session locked_transaction found (read afresh under the lock), or SessionMissing."""
     if session is None:
         raise SessionMissing(_("開催回が見つかりません。"))
     return session
@@ -335,8 +334,8 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     enrollment = enrollment_of(person, session_id)
     try:
         # The person (loaded with the request) is not what the lock protects: used as read.
-        with locked_transaction("session", session_id, unchanged=(person,)):
-            session = _locked_session(session_id)
+        with locked_transaction(TrainingSession, session_id, unchanged=(person,)) as session:
+            session = _existing(session)
             problem = window_problem(session)
             if problem:
                 raise EnrollmentRefused(problem)
@@ -372,18 +371,18 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     return enrollment
 
 
-def _load(enrollment_id: int) -> Enrollment:
+def _load(enrollment_id: int, session: TrainingSession | None = None) -> Enrollment:
+    """The application, read afresh; inside a lock, only an application of the locked session."""
     enrollment = db.session.get(Enrollment, enrollment_id, populate_existing=True)
-    if enrollment is None:
+    if enrollment is None or (session is not None and enrollment.session_id != session.id):
         raise EnrollmentRefused(_("申込が見つかりません。"))
     return enrollment
 
 
 def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, comment: str = "") -> Enrollment:
     """The coordinator approves (seat or waiting list) or declines a pending application."""
-    with locked_transaction("session", session_id):
-        enrollment = _load(enrollment_id)
-        session = _locked_session(enrollment.session_id)
+    with locked_transaction(TrainingSession, session_id) as session:
+        enrollment = _load(enrollment_id, session)
         if not actor.coordinates(enrollment.municipality_id):
             raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
         if enrollment.status != EnrollmentStatus.pending:
@@ -402,9 +401,8 @@ def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, co
 def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "") -> Enrollment:
     """Withdraw an application. The person may until the cancellation deadline; after it only their
     coordinator or the secretariat can, recorded as a late cancellation. A freed seat is passed on."""
-    with locked_transaction("session", session_id):
-        enrollment = _load(enrollment_id)
-        session = _locked_session(enrollment.session_id)
+    with locked_transaction(TrainingSession, session_id) as session:
+        enrollment = _load(enrollment_id, session)
         if not actor.may_act_for(enrollment.person):
             raise EnrollmentRefused(_("この申込を取り消す権限がありません。"))
         if enrollment.status not in ACTIVE:
@@ -423,8 +421,8 @@ def move_in_line(enrollment_id: int, session_id: int, actor: Person, offset: int
     """The coordinator moves someone up (-1) or down (+1) their municipality's waiting list, with a reason."""
     if not reason.strip():
         raise EnrollmentRefused(_("並べ替えの理由を入力してください。"), field="reason")
-    with locked_transaction("session", session_id):
-        enrollment = _load(enrollment_id)
+    with locked_transaction(TrainingSession, session_id) as session:
+        enrollment = _load(enrollment_id, session)
         if not actor.coordinates(enrollment.municipality_id):
             raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
         line = waiting_line(enrollment.session_id, enrollment.municipality_id)
@@ -459,8 +457,8 @@ def give_seats(
     """Move unused quota seats of one municipality to another, or to the shared pool (to None)."""
     if seats < 1:
         raise EnrollmentRefused(_("1以上の席数を入力してください。"), field="seats")
-    with locked_transaction("session", session_id):
-        session = _locked_session(session_id)
+    with locked_transaction(TrainingSession, session_id) as session:
+        session = _existing(session)
         if not actor.coordinates(from_municipality_id):
             raise EnrollmentRefused(_("他の市町の枠は操作できません。"))
         state = seat_state(session)
@@ -492,8 +490,8 @@ def set_capacity_and_quotas(
     session_id: int, actor: Person, capacity: int, quotas: dict[int, int], reason: str = ""
 ) -> None:
     """The secretariat changes capacity and quotas: never below what is confirmed, quotas within capacity."""
-    with locked_transaction("session", session_id):
-        session = _locked_session(session_id)
+    with locked_transaction(TrainingSession, session_id) as session:
+        session = _existing(session)
         state = seat_state(session)
         if sum(quotas.values()) > capacity:
             raise EnrollmentRefused(
@@ -560,8 +558,8 @@ def release_due(now: datetime | None = None) -> int:
     ).all()
     promoted = 0
     for session_id in session_ids:
-        with locked_transaction("session", session_id):
-            promoted += len(promote(_locked_session(session_id), now=now))
+        with locked_transaction(TrainingSession, session_id) as session:
+            promoted += len(promote(session, now=now))
     return promoted
 
 
@@ -604,7 +602,7 @@ def send_session_reminders(now: datetime | None = None) -> int:
     ).all()
     sent = 0
     for session_id in soon:
-        with locked_transaction("session", session_id):
+        with locked_transaction(TrainingSession, session_id):
             due = db.session.scalars(
                 select(Enrollment)
                 .where(

@@ -212,8 +212,7 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
         except (OSError, smtplib.SMTPException) as problem:
             error = f"{type(problem).__name__}: {problem}"[:2000]
             log.warning("mail %s to %s failed: %s", message_id, label[2], error)
-        with locked_transaction("message", message_id):
-            message = db.session.get(Message, message_id, populate_existing=True)
+        with locked_transaction(Message, message_id) as message:
             for name, value in rendered.items():
                 setattr(message, name, value)
             message.attempts += 1

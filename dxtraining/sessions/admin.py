@@ -141,8 +141,8 @@ def _edit(course: Course, session: TrainingSession | None):
                 if creating:
                     saved = services.save_session(course, plan)
                 else:  # capacity and quotas change under the seat lock, like every seat decision
-                    with locked_transaction("session", session.id):
-                        saved = services.save_session(course, plan, session)
+                    with locked_transaction(TrainingSession, session.id) as locked:
+                        saved = services.save_session(course, plan, locked)
             except services.ValidationFailed as failed:
                 db.session.rollback()
                 _show_errors(form, failed.errors)
@@ -186,8 +186,8 @@ def cancel(session_id: int):
         return redirect(url_for("sessions.detail", session_id=session.id))
     if form.validate_on_submit():
         reason, session_id = form.reason.data, session.id
-        with locked_transaction("session", session_id):  # no application slips in while it is cancelled
-            services.cancel_session(services.load_session(session_id), reason)
+        with locked_transaction(TrainingSession, session_id) as locked:  # no application slips in meanwhile
+            services.cancel_session(locked, reason)
         flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
         return redirect(url_for("sessions.detail", session_id=session.id))
     return render_template("sessions/cancel.html", session=session, form=form)

@@ -259,7 +259,7 @@ def submit(
     """
     answers = read_answers(questionnaire, form)
     questionnaire_id, session_id, person_id = questionnaire.id, session.id, person.id
-    with locked_transaction("survey", session_id):
+    with locked_transaction(TrainingSession, session_id):
         person = db.session.get(Person, person_id)
         reason = refusal(person, questionnaire, session)
         if reason:
@@ -312,7 +312,7 @@ def send_invitations_and_reminders(now: datetime | None = None) -> int:
                     due.append((questionnaire.id, session.id, closes, remind))
     queued = 0
     for questionnaire_id, session_id, closes, remind in due:
-        with locked_transaction("survey", session_id):
+        with locked_transaction(TrainingSession, session_id):
             queued += _invite_and_remind(questionnaire_id, session_id, closes, remind)
     return queued
 
