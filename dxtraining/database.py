@@ -231,11 +231,15 @@ def enable_wal(engine: Engine) -> None:
             raw.close()
 
 
+class RowMissing(LookupError):
+    """The row a locked_transaction was to lock does not exist (shown as 404 Not Found)."""
+
+
 @contextmanager
-def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> Iterator[M | None]:
+def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> Iterator[M]:
     """Run a check-then-write block alone: lock the row `ident` of `model`, the row the rule hangs on (a
-    session's seats, a person's account), and yield it, read afresh under the lock (None if there is no such
-    row). No other `locked_transaction` on the same row runs between this block's reads and its commit.
+    session's seats, a person's account), and yield it, read afresh under the lock; RowMissing if there is
+    no such row. No other `locked_transaction` on the same row runs between this block's reads and its commit.
 
     SQLite takes its database-wide write lock (BEGIN IMMEDIATE); PostgreSQL locks the row itself with
     SELECT ... FOR NO KEY UPDATE, which reads it in the same statement and does not block inserts that
@@ -260,9 +264,12 @@ def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> 
     try:
         if locking:
             session.connection(execution_options={IMMEDIATE: True})
-        yield session.get(
+        row = session.get(
             model, ident, populate_existing=True, with_for_update={"key_share": True} if locking else None
         )
+        if row is None:
+            raise RowMissing(f"{model.__name__} {ident}")
+        yield row
         _commit_keeping_values(session())
     except BaseException:
         session.rollback()
@@ -278,6 +285,18 @@ def _commit_keeping_values(session) -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+
+
+@contextmanager
+def unless_busy(what: str) -> Iterator[None]:
+    """For periodic jobs, around one row's locked_transaction: if another writer holds that row longer than
+    DB_LOCK_TIMEOUT, leave it for the next run (nothing of it was saved) instead of stopping the whole run."""
+    try:
+        yield
+    except OperationalError as error:
+        if not is_lock_timeout(error):
+            raise
+        logging.getLogger(__name__).warning("%s is busy; left for the next run", what)
 
 
 def is_lock_timeout(error: OperationalError) -> bool:

@@ -159,6 +159,12 @@ class UserClient:
 
 
 @pytest.fixture
+def secretariat(client_for, make_person) -> UserClient:
+    """Signed in as the secretariat (越谷市 政策課)."""
+    return client_for(make_person("越谷市", secretariat=True))
+
+
+@pytest.fixture
 def anonymous(app) -> UserClient:
     return UserClient(app.test_client())
 

@@ -45,3 +45,25 @@ def make_session(course=None, **overrides):
     session = save_session(course, plan_for(course, **overrides))
     db.session.commit()
     return session
+
+
+def session_form(municipalities, **overrides) -> dict:
+    day = (utcnow() + timedelta(days=40)).astimezone(TOKYO).date()
+    local = lambda d, t: f"{(day - timedelta(days=d)).isoformat()}T{t}"  # noqa: E731
+    form = {
+        "title": "第2回",
+        "format": "in_person",
+        "enrollment_mode": "first_come",
+        "days-0-date": day.isoformat(),
+        "days-0-start": "13:30",
+        "days-0-end": "16:30",
+        "applications_open_at": local(30, "09:00"),
+        "applications_close_at": local(10, "17:00"),
+        "cancellation_deadline": local(5, "17:00"),
+        "release_at": local(12, "09:00"),
+        "venue_name": "八潮市役所",
+        "capacity": "30",
+    }
+    form.update({f"quota_{m.id}": "5" for m in municipalities.values()})
+    form.update(overrides)
+    return form

@@ -10,11 +10,14 @@ import threading
 
 import pytest
 
+from dxtraining.database import locked_transaction
 from dxtraining.enrollment import services
 from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
 from dxtraining.extensions import db
-from dxtraining.sessions.models import EnrollmentMode
-from tests.planning_helpers import make_session
+from dxtraining.notifications.models import Message
+from dxtraining.sessions.models import EnrollmentMode, TrainingSession
+from dxtraining.sessions.services import cancel_session
+from tests.planning_helpers import make_session, session_form
 
 pytestmark = pytest.mark.concurrency
 
@@ -140,3 +143,81 @@ def test_double_submit_creates_one_application(app, municipalities, make_person)
     assert sum(o == EnrollmentStatus.confirmed for o in outcomes) == 1
     assert all(isinstance(o, services.EnrollmentRefused) for o in outcomes if o != EnrollmentStatus.confirmed)
     assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == 1
+
+
+# Pages that change a session wait for the seat lock and act on the session as it is then ------------------
+
+
+def while_changed_under_the_lock(app, session_id: int, change, request):
+    """Another request holds the session's lock and makes `change`; `request` starts meanwhile (it reads the
+    session, then waits for the lock) and goes on once the change is committed. Returns its response."""
+    holding, release = threading.Event(), threading.Event()
+    response: list = []
+
+    def hold() -> None:
+        with app.app_context():
+            with locked_transaction(TrainingSession, session_id) as session:
+                change(session)
+                holding.set()
+                release.wait(10)
+            db.session.remove()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+
+    def wait_and_go() -> None:
+        with app.app_context():
+            response.append(request())
+            db.session.remove()
+
+    waiter = threading.Thread(target=wait_and_go)
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive(), "the request must wait for the seat lock"
+    release.set()
+    holder.join()
+    waiter.join(10)
+    db.session.rollback()  # see what both committed
+    return response[0]
+
+
+def test_an_edit_that_waited_for_the_lock_keeps_the_seats_changed_meanwhile(app, secretariat, municipalities):
+    soka = municipalities["草加市"].id
+    session = make_session(capacity=10, quotas={soka: 5})
+    db.session.commit()
+
+    def fewer_seats(locked):
+        locked.capacity = 6
+        locked.quotas[0].seats = 3
+
+    form = session_form(municipalities, venue_name="越谷市役所")
+    form.pop("capacity")  # an edit does not change seats: the seats page does
+    secretariat.csrf_token()  # the form as the browser has it
+    response = while_changed_under_the_lock(
+        app, session.id, fewer_seats, lambda: secretariat.post(f"/sessions/{session.id}/edit", form)
+    )
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert (session.venue_name, session.capacity, session.quotas[0].seats) == ("越谷市役所", 6, 3)
+
+
+def test_two_secretaries_cancelling_at_once_cancel_once_and_tell_everyone_once(
+    app, secretariat, make_person, municipalities
+):
+    session = make_session()
+    person = make_person("草加市")
+    services.apply(person, session.id)
+    db.session.commit()
+    secretariat.csrf_token()  # the form as the browser has it
+    response = while_changed_under_the_lock(
+        app,
+        session.id,
+        lambda locked: cancel_session(locked, "台風接近のため"),
+        lambda: secretariat.post(f"/sessions/{session.id}/cancel", {"reason": "会場の都合"}),
+    )
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert session.cancel_reason == "台風接近のため"
+    told = db.session.scalars(db.select(Message.kind).where(Message.person_id == person.id)).all()
+    assert told.count("session_cancelled") == 1

@@ -11,7 +11,8 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from dxtraining import create_app
-from dxtraining.database import is_lock_timeout, locked_transaction, race_window
+from dxtraining.database import RowMissing, is_lock_timeout, locked_transaction, race_window
+from dxtraining.enrollment import services as enrollment
 from dxtraining.enrollment.models import Enrollment
 from dxtraining.extensions import db
 from dxtraining.people.models import Municipality
@@ -236,8 +237,38 @@ def test_writers_still_take_turns_when_the_queue_file_cannot_be_opened(tmp_path)
     other = create_app(make_config(f"sqlite:///{tmp_path / 'other.sqlite'}"))
     with other.app_context():
         db.create_all()
-        with locked_transaction(Municipality, 1):  # no such row yet: the write lock is taken all the same
-            db.session.add(Municipality(code="999999", name="試験町", name_en="Test", sort_order=99))
-        assert db.session.scalar(select(func.count(Municipality.id))) == 1
+        db.session.add(Municipality(code="999999", name="試験町", name_en="Test", sort_order=99))
+        db.session.commit()
+        with locked_transaction(Municipality, 1) as town:
+            town.sort_order = 100
+        db.session.rollback()
+        assert db.session.get(Municipality, 1).sort_order == 100
         db.session.remove()
         db.engine.dispose()
+
+
+def test_locking_a_row_that_does_not_exist_runs_nothing_and_holds_nothing(app, impatient_app, municipalities):
+    other = municipalities["三郷市"].id
+    ran = []
+    with pytest.raises(RowMissing), locked_transaction(Municipality, 999_999):
+        ran.append("the block")
+    assert ran == []
+    with impatient_app.app_context():  # would time out after 0.3 s if the lock were still held
+        with locked_transaction(Municipality, other):
+            pass
+        db.session.remove()
+
+
+def test_a_periodic_job_leaves_a_busy_session_for_the_next_run(app, impatient_app, municipalities, make_person):
+    soka = municipalities["草加市"].id
+    busy, free = make_session(capacity=1, quotas={soka: 1}), make_session(capacity=1, quotas={soka: 1})
+    for session in (busy, free):
+        for _ in range(2):  # one confirmed, one waiting
+            enrollment.apply(make_person("草加市"), session.id)
+        session.capacity, session.quotas[0].seats = 2, 2  # a seat more, not handed out yet
+    db.session.commit()
+    with lock_held_elsewhere(app, TrainingSession, busy.id), impatient_app.app_context():
+        # PostgreSQL locks only the busy session; SQLite's one write lock leaves both for the next run
+        assert enrollment.release_due() == (1 if db.engine.dialect.name == "postgresql" else 0)
+        db.session.remove()
+    assert enrollment.release_due() == (1 if db.engine.dialect.name == "postgresql" else 2)

@@ -9,7 +9,6 @@ import pytest
 from dxtraining.courses.models import CourseRankLimit, CurriculumModule
 from dxtraining.courses.seed import load_course
 from dxtraining.courses.services import curriculum_tree, flatten
-from dxtraining.database import utcnow
 from dxtraining.enrollment import services as enrollment
 from dxtraining.extensions import db
 from dxtraining.i18n.dates import TOKYO
@@ -17,34 +16,7 @@ from dxtraining.notifications.models import Message
 from dxtraining.people.models import Rank
 from dxtraining.sessions.models import AgendaBlock, Instructor, InstructorCriterion, TrainingSession
 from tests.conftest import text_of
-from tests.planning_helpers import make_session
-
-
-@pytest.fixture
-def secretariat(client_for, make_person):
-    return client_for(make_person("越谷市", secretariat=True))
-
-
-def session_form(municipalities, **overrides) -> dict:
-    day = (utcnow() + timedelta(days=40)).astimezone(TOKYO).date()
-    local = lambda d, t: f"{(day - timedelta(days=d)).isoformat()}T{t}"  # noqa: E731
-    form = {
-        "title": "第2回",
-        "format": "in_person",
-        "enrollment_mode": "first_come",
-        "days-0-date": day.isoformat(),
-        "days-0-start": "13:30",
-        "days-0-end": "16:30",
-        "applications_open_at": local(30, "09:00"),
-        "applications_close_at": local(10, "17:00"),
-        "cancellation_deadline": local(5, "17:00"),
-        "release_at": local(12, "09:00"),
-        "venue_name": "八潮市役所",
-        "capacity": "30",
-    }
-    form.update({f"quota_{m.id}": "5" for m in municipalities.values()})
-    form.update(overrides)
-    return form
+from tests.planning_helpers import make_session, session_form
 
 
 def sessions_count() -> int:

@@ -19,11 +19,6 @@ def post(app):
     return db.session.scalar(db.select(Questionnaire).where(Questionnaire.kind == SurveyKind.post))
 
 
-@pytest.fixture
-def secretariat(client_for, make_person):
-    return client_for(make_person(secretariat=True))
-
-
 def question_form(section_id, **fields) -> dict:
     data = {"section_id": section_id, "kind": "single", "text": "研修を職場で紹介しますか", "max_length": "1000"}
     data.update(fields)

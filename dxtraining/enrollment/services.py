@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..courses.models import Course, CourseRankLimit
-from ..database import AwareDateTime, locked_transaction, race_window, utcnow
+from ..database import AwareDateTime, locked_transaction, race_window, unless_busy, utcnow
 from ..extensions import db
 from ..notifications.services import notify
 from ..people.models import Person, Rank
@@ -305,13 +305,6 @@ def promote(session: TrainingSession, actor: Person | None = None, now: datetime
     return promoted
 
 
-def _existing(session: TrainingSession | None) -> TrainingSession:
-    """The session locked_transaction found (read afresh under the lock), or SessionMissing."""
-    if session is None:
-        raise SessionMissing(_("開催回が見つかりません。"))
-    return session
-
-
 def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Person | None = None) -> Enrollment:
     """An application by the person (or a nomination by their coordinator, which counts as approved).
 
@@ -335,7 +328,6 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     try:
         # The person (loaded with the request) is not what the lock protects: used as read.
         with locked_transaction(TrainingSession, session_id, unchanged=(person,)) as session:
-            session = _existing(session)
             problem = window_problem(session)
             if problem:
                 raise EnrollmentRefused(problem)
@@ -371,10 +363,10 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     return enrollment
 
 
-def _load(enrollment_id: int, session: TrainingSession | None = None) -> Enrollment:
-    """The application, read afresh; inside a lock, only an application of the locked session."""
+def _load(enrollment_id: int, locked: TrainingSession | None = None) -> Enrollment:
+    """The application, read afresh; given the session a request has locked, only an application of it."""
     enrollment = db.session.get(Enrollment, enrollment_id, populate_existing=True)
-    if enrollment is None or (session is not None and enrollment.session_id != session.id):
+    if enrollment is None or (locked is not None and enrollment.session_id != locked.id):
         raise EnrollmentRefused(_("申込が見つかりません。"))
     return enrollment
 
@@ -458,7 +450,6 @@ def give_seats(
     if seats < 1:
         raise EnrollmentRefused(_("1以上の席数を入力してください。"), field="seats")
     with locked_transaction(TrainingSession, session_id) as session:
-        session = _existing(session)
         if not actor.coordinates(from_municipality_id):
             raise EnrollmentRefused(_("他の市町の枠は操作できません。"))
         state = seat_state(session)
@@ -491,7 +482,6 @@ def set_capacity_and_quotas(
 ) -> None:
     """The secretariat changes capacity and quotas: never below what is confirmed, quotas within capacity."""
     with locked_transaction(TrainingSession, session_id) as session:
-        session = _existing(session)
         state = seat_state(session)
         if sum(quotas.values()) > capacity:
             raise EnrollmentRefused(
@@ -558,7 +548,7 @@ def release_due(now: datetime | None = None) -> int:
     ).all()
     promoted = 0
     for session_id in session_ids:
-        with locked_transaction(TrainingSession, session_id) as session:
+        with unless_busy(f"session {session_id}"), locked_transaction(TrainingSession, session_id) as session:
             promoted += len(promote(session, now=now))
     return promoted
 
@@ -602,7 +592,7 @@ def send_session_reminders(now: datetime | None = None) -> int:
     ).all()
     sent = 0
     for session_id in soon:
-        with locked_transaction(TrainingSession, session_id):
+        with unless_busy(f"session {session_id}"), locked_transaction(TrainingSession, session_id):
             due = db.session.scalars(
                 select(Enrollment)
                 .where(

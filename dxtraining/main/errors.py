@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
-from ..database import is_lock_timeout
+from ..database import RowMissing, is_lock_timeout
 from ..extensions import db
 
 
@@ -28,6 +28,11 @@ def register_error_pages(app: Flask) -> None:
         code = error.code or 500
         title = titles.get(code, lambda: error.name)()
         return render_template("errors/error.html", code=code, title=title), code
+
+    @app.errorhandler(RowMissing)
+    def row_missing(error: RowMissing):
+        # What the request was to change no longer exists (removed meanwhile): nothing was saved.
+        return http_error(NotFound())
 
     @app.errorhandler(OperationalError)
     def database_busy(error: OperationalError):

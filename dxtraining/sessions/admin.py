@@ -93,16 +93,16 @@ def _plan(form, course: Course, session: TrainingSession | None) -> services.Ses
     if not days:
         form.days[0].form.date.errors.append(_("開催日を1日以上入力してください。"))
         return None
-    quotas = (
-        {m.id: getattr(form, f"quota_{m.id}").data for m in municipalities()}
+    capacity, quotas = (
+        (form.capacity.data, {m.id: getattr(form, f"quota_{m.id}").data for m in municipalities()})
         if session is None
-        else {q.municipality_id: q.seats for q in session.quotas}
+        else _seats(session)
     )
     return services.SessionPlan(
         title=form.title.data,
         format=SessionFormat(form.format.data),
         days=days,
-        capacity=form.capacity.data if session is None else session.capacity,
+        capacity=capacity,
         quotas=quotas,
         applications_open_at=_jst(form.applications_open_at.data),
         applications_close_at=_jst(form.applications_close_at.data),
@@ -116,6 +116,11 @@ def _plan(form, course: Course, session: TrainingSession | None) -> services.Ses
         online_url=form.online_url.data or "",
         enrollment_mode=EnrollmentMode(form.enrollment_mode.data),
     )
+
+
+def _seats(session: TrainingSession) -> tuple[int, dict[int, int]]:
+    """Capacity and quotas as they are: an edit keeps them (they change on the seats page, under the seat lock)."""
+    return session.capacity, {q.municipality_id: q.seats for q in session.quotas}
 
 
 def _show_errors(form, errors: dict[str, str]) -> None:
@@ -140,8 +145,9 @@ def _edit(course: Course, session: TrainingSession | None):
             try:
                 if creating:
                     saved = services.save_session(course, plan)
-                else:  # capacity and quotas change under the seat lock, like every seat decision
+                else:  # under the seat lock, keeping the seats as they are now, not as this request first read them
                     with locked_transaction(TrainingSession, session.id) as locked:
+                        plan.capacity, plan.quotas = _seats(locked)
                         saved = services.save_session(course, plan, locked)
             except services.ValidationFailed as failed:
                 db.session.rollback()
@@ -187,9 +193,12 @@ def cancel(session_id: int):
     if form.validate_on_submit():
         reason, session_id = form.reason.data, session.id
         with locked_transaction(TrainingSession, session_id) as locked:  # no application slips in meanwhile
+            if locked.is_cancelled:  # cancelled by someone else while this form was open
+                flash(_("この開催回はすでに中止されています。"), "error")
+                return redirect(url_for("sessions.detail", session_id=session_id))
             services.cancel_session(locked, reason)
         flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
-        return redirect(url_for("sessions.detail", session_id=session.id))
+        return redirect(url_for("sessions.detail", session_id=session_id))
     return render_template("sessions/cancel.html", session=session, form=form)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from ..database import locked_transaction, race_window, utcnow
+from ..database import locked_transaction, race_window, unless_busy, utcnow
 from ..enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from ..extensions import db
 from ..notifications.services import notify
@@ -312,7 +312,7 @@ def send_invitations_and_reminders(now: datetime | None = None) -> int:
                     due.append((questionnaire.id, session.id, closes, remind))
     queued = 0
     for questionnaire_id, session_id, closes, remind in due:
-        with locked_transaction(TrainingSession, session_id):
+        with unless_busy(f"session {session_id}"), locked_transaction(TrainingSession, session_id):
             queued += _invite_and_remind(questionnaire_id, session_id, closes, remind)
     return queued
 
