@@ -365,10 +365,8 @@ def main() -> int:
         f"CPU per request in the workers: floor {floor_cpu * 1000:.2f} ms, apply {apply_cpu * 1000:.2f} ms"
         + (f"; in PostgreSQL: apply {database_cpu * 1000:.2f} ms" if drop else "")
     )
-    print(
-        f"CPU left idle during the rush: {idle:.0%} (waiting on disk {disk_wait:.0%}); idle cores with every client "
-        "waiting mean the seat lock, not the CPU, sets the pace"
-    )
+    pace = "the seat lock (one decision at a time)" if idle >= 0.1 else "the CPU"
+    print(f"CPU left idle during the rush: {idle:.0%} (waiting on disk {disk_wait:.0%}): {pace} sets the pace")
     print(
         f"worker RSS during the rush: peak {max(sampled):.0f} MB; lifetime peak (incl. argon2 sign-ins) "
         f"{max(peak):.0f} MB; before the rush {max(memory_before_peak):.0f} MB"
