@@ -10,8 +10,11 @@ from wtforms import ValidationError
 
 
 def clean_text(value: str | None) -> str | None:
-    """Strip surrounding spaces and normalise to NFC (keeps full-width Japanese as typed)."""
-    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
+    """Strip surrounding spaces, normalise to NFC (keeps full-width Japanese as typed) and line breaks to one
+    character: browsers send a textarea's breaks as CR LF but count them as one against its maxlength."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value.strip().replace("\r\n", "\n"))
 
 
 class NoControlCharacters:

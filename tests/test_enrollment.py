@@ -13,6 +13,7 @@ from dxtraining.enrollment import services
 from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
 from dxtraining.enrollment.services import EnrollmentRefused
 from dxtraining.extensions import db
+from dxtraining.i18n.dates import to_tokyo
 from dxtraining.notifications.models import Message
 from dxtraining.people.models import Rank
 from dxtraining.sessions.models import EnrollmentMode, TrainingSession
@@ -275,6 +276,11 @@ def test_attendance_only_for_confirmed_people_from_the_session_day(municipalitie
     coordinator = make_person("草加市", coordinator=True)
     with pytest.raises(EnrollmentRefused, match="開催日から"):
         services.mark_attendance(enrollment.id, coordinator, True)
+    reception = session.starts_at - timedelta(minutes=30)  # 13:00 on the day: the desk opens before the start
+    assert to_tokyo(reception).date() == to_tokyo(session.starts_at).date()
+    services.mark_attendance(enrollment.id, coordinator, False, now=reception)
+    with pytest.raises(EnrollmentRefused, match="開催日から"):
+        services.mark_attendance(enrollment.id, coordinator, True, now=reception - timedelta(days=1))
     day = session.days[0]
     day.starts_at, day.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
     db.session.commit()

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event
 
+from dxtraining.database import utcnow
 from dxtraining.enrollment import services
 from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
 from dxtraining.extensions import db
+from dxtraining.notifications.models import Message
 from dxtraining.sessions.models import EnrollmentMode
+from dxtraining.sessions.services import cancel_session
 from tests.conftest import text_of
 from tests.planning_helpers import make_session
 
@@ -38,6 +43,87 @@ def test_employee_applies_sees_confirmed_and_cancels(client_for, make_person, se
     assert enrollment.status == EnrollmentStatus.cancelled
 
 
+def test_when_the_session_is_cancelled_participants_see_it_and_have_nothing_left_to_cancel(
+    client_for, make_person, session
+):
+    person = make_person("草加市")
+    enrollment = services.apply(person, session.id)
+    cancel_session(session, "台風接近のため")
+    db.session.commit()
+    user = client_for(person)
+    for page in (text_of(user.get("/my/trainings")), text_of(user.get(f"/sessions/{session.id}"))):
+        assert "開催中止" in page and "参加確定" not in page and "取り消す" not in page
+    response = user.post(f"/enrollments/{enrollment.id}/cancel", follow_redirects=True)
+    assert "この開催回は中止されました。" in text_of(response)
+    told = db.session.scalars(db.select(Message.kind).where(Message.person_id == person.id)).all()
+    assert told.count("enrollment_cancelled") == 0
+
+
+def test_once_the_training_has_begun_an_application_is_no_longer_withdrawn(client_for, make_person, session):
+    person = make_person("草加市")
+    enrollment = services.apply(person, session.id)
+    day = session.days[0]
+    day.starts_at, day.ends_at = utcnow() - timedelta(minutes=10), utcnow() + timedelta(hours=2)
+    db.session.commit()
+    coordinator = client_for(make_person("草加市", coordinator=True))
+    assert "代理で取り消す" not in text_of(coordinator.get(f"/sessions/{session.id}/manage/112216"))
+    response = coordinator.post(f"/enrollments/{enrollment.id}/cancel", follow_redirects=True)
+    assert "開始した研修の申込は取り消せません。" in text_of(response)
+    db.session.refresh(enrollment)
+    assert enrollment.status == EnrollmentStatus.confirmed
+
+
+def test_a_long_note_typed_over_several_lines_fits_and_a_too_long_one_comes_back_with_its_text(
+    client_for, make_person, session
+):
+    user = client_for(make_person("草加市"))
+    too_long = "あ" * 501
+    response = user.post(f"/sessions/{session.id}/apply", {"note": too_long})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert too_long in page  # nothing the person typed is lost
+    assert 'aria-invalid="true"' in page and "500" in text_of(response)
+    assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == 0
+    lines = "\r\n".join(["い" * 40] * 12)  # 480 characters and 11 line breaks, as a browser sends them
+    assert user.post(f"/sessions/{session.id}/apply", {"note": lines}).status_code == 302
+    assert db.session.scalar(db.select(Enrollment.note)) == lines.replace("\r\n", "\n")
+
+
+def test_seat_changes_the_rules_refuse_come_back_with_the_problem_next_to_the_field(
+    client_for, make_person, municipalities, session
+):
+    secretariat = client_for(make_person(secretariat=True))
+    first_quota = f"quota_{min(municipalities.values(), key=lambda m: m.sort_order).id}"
+    typed = {"capacity": "3", "code": "112216", "reason": "増席"}
+    typed.update({f"quota_{m.id}": "2" for m in municipalities.values()})  # 12 quota seats for 3
+    response = secretariat.post(f"/sessions/{session.id}/seats", typed)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="{first_quota}-error"' in html and "各市町の枠の合計（12人）が定員（3人）を超えています。" in html
+    assert html.count('value="2"') >= 6  # what was typed is still there
+    for _ in range(2):
+        services.apply(make_person("草加市"), session.id)  # the 草加市 seat and the pool seat
+    fewer = {**typed, "capacity": "1", **{f"quota_{m.id}": "0" for m in municipalities.values()}}
+    response = secretariat.post(f"/sessions/{session.id}/seats", fewer)
+    assert response.status_code == 422
+    assert 'id="seats-reason"' in response.get_data(as_text=True)  # not a second id="reason" on the page
+    assert 'id="capacity-error"' in response.get_data(as_text=True) and "参加確定者数（2人）" in text_of(response)
+    db.session.refresh(session)
+    assert session.capacity == 3 and session.quota_for(municipalities["草加市"].id) == 1
+
+
+def test_giving_more_seats_than_are_unused_is_explained_next_to_the_number(client_for, make_person, session):
+    coordinator = client_for(make_person("草加市", coordinator=True))
+    response = coordinator.post(
+        f"/sessions/{session.id}/manage/112216/give", {"seats": "3", "to": "pool", "reason": "今回は少人数"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="seats-error"' in html and "未使用の枠（1席）まで" in html and "今回は少人数" in html
+    db.session.refresh(session)
+    assert session.quota_for(session.quotas[0].municipality_id) == 1
+
+
 def test_waiting_person_sees_their_position(client_for, make_person, session):
     for _ in range(2):  # the quota seat and the pool seat
         services.apply(make_person("草加市"), session.id)
@@ -60,7 +146,7 @@ def test_refusal_is_explained_and_changes_nothing(client_for, make_person, sessi
 def test_forged_and_missing_targets_never_500(client_for, make_person, session):
     user = client_for(make_person("草加市"))
     assert user.post("/sessions/999999/apply", {"note": ""}).status_code == 404
-    assert user.post(f"/sessions/{session.id}/apply", {"note": "x" * 5000}).status_code == 302
+    assert user.post(f"/sessions/{session.id}/apply", {"note": "x" * 5000}).status_code == 422
     assert user.post(f"/sessions/{session.id}/apply", {"note": ""}, csrf=False).status_code == 400
     assert user.post("/enrollments/999999/cancel").status_code == 404
     assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == 0
@@ -143,6 +229,46 @@ def test_roster_exports_open_in_excel_with_japanese_and_no_formulas(client_for, 
         csv.reader(io.StringIO(secretariat.get(f"/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")))
     )
     assert {r[0] for r in everyone[1:]} == {"草加市", "越谷市"}
+
+
+def test_the_roster_keeps_the_waiting_list_in_its_order_with_dates_excel_reads(client_for, make_person, municipalities):
+    soka = municipalities["草加市"].id
+    session = make_session(title="第2回（1/2）: DX[基礎]", capacity=1, quotas={soka: 1})
+    people = [
+        make_person("草加市", name=name, name_kana=kana)
+        for name, kana in [
+            ("伊藤 一", "いとう はじめ"),
+            ("渡辺 二", "わたなべ じろう"),
+            ("相川 三", "あいかわ さぶろう"),
+        ]
+    ]
+    for person in people:
+        services.apply(person, session.id)
+    coordinator = make_person("草加市", coordinator=True)
+    last = services.enrollment_of(people[2], session.id)
+    services.move_in_line(last.id, session.id, coordinator, -1, "業務の都合")  # 相川 now first in line
+    user = client_for(coordinator)
+    rows = list(
+        csv.reader(
+            io.StringIO(user.get(f"/sessions/{session.id}/roster.csv?municipality=112216").data.decode("utf-8-sig"))
+        )
+    )
+    assert rows[0][6:9] == ["状態", "キャンセル待ち順", "申込日時"]
+    assert [(r[3], r[6], r[7]) for r in rows[1:]] == [
+        ("伊藤 一", "参加確定", ""),
+        ("相川 三", "キャンセル待ち", "1"),
+        ("渡辺 二", "キャンセル待ち", "2"),
+    ]
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}", rows[1][8])
+    response = user.get(
+        f"/sessions/{session.id}/roster.xlsx?municipality=112216"
+    )  # a title Excel would refuse as a sheet name
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet.title == "第2回（1_2）_ DX_基礎_"
+    applied = sheet.cell(row=2, column=9)
+    assert isinstance(applied.value, datetime) and applied.number_format == "yyyy/mm/dd hh:mm"
+    assert applied.value.strftime("%Y/%m/%d %H:%M") == rows[1][8]  # Japan time in both files
 
 
 @contextmanager

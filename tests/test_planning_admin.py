@@ -39,6 +39,7 @@ def test_secretariat_schedules_a_session_in_japan_time(secretariat, municipaliti
         ({"capacity": "20"}, "定員（20人）を超えています"),
         ({"days-0-end": "12:00"}, "終了時刻は開始時刻より後にしてください。"),
         ({"format": "online", "online_url": "not a url"}, "https://"),
+        ({"format": "in_person", "online_url": "not a url"}, "https://"),  # kept for a later switch online
         ({"days-0-date": ""}, "日付・開始・終了をすべて入力してください。"),
         ({"days-0-date": "", "days-0-start": "", "days-0-end": ""}, "開催日を1日以上入力してください。"),
         ({"capacity": "abc"}, "無効な整数です。"),

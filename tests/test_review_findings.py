@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from dxtraining.courses.seed import load_course
 from dxtraining.database import utcnow
 from dxtraining.enrollment import services as enrollment
@@ -56,7 +58,10 @@ def test_nobody_is_promoted_into_a_session_that_has_begun(municipalities, make_p
     day = session.days[0]
     day.starts_at, day.ends_at = utcnow() - timedelta(hours=2), utcnow() + timedelta(hours=1)
     db.session.commit()
-    enrollment.cancel(held.id, session.id, make_person("草加市", coordinator=True), "当日欠席")
+    with pytest.raises(enrollment.EnrollmentRefused, match="開始した研修"):  # absence is recorded as attendance
+        enrollment.cancel(held.id, session.id, make_person("草加市", coordinator=True), "当日欠席")
+    secretariat = make_person(secretariat=True)
+    enrollment.set_capacity_and_quotas(session.id, secretariat, 2, {municipalities["草加市"].id: 2}, "増席")
     db.session.refresh(waiting)
     assert waiting.status == EnrollmentStatus.waiting
 

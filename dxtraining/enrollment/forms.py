@@ -16,7 +16,11 @@ class ApplyForm(FlaskForm):
     note = TextAreaField(
         _l("連絡事項（任意）"),
         filters=STRIP,
-        validators=[Optional(), Length(max=500), NoControlCharacters(multiline=True)],
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("%(max)d文字以内で入力してください。")),
+            NoControlCharacters(multiline=True),
+        ],
         description=_l("申込の理由や、配慮が必要なことなど。所属の研修担当者と事務局に伝わります。"),
     )
 

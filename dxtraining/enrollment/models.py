@@ -64,3 +64,15 @@ class Enrollment(db.Model):
 
     session: Mapped[TrainingSession] = relationship()
     person: Mapped[Person] = relationship()
+
+    @property
+    def withdrawable(self) -> bool:
+        """Can still be withdrawn: pending, confirmed or waiting, in a session neither cancelled nor begun
+        (afterwards absence is recorded as attendance)."""
+        session = self.session
+        return (
+            self.status in (EnrollmentStatus.pending, EnrollmentStatus.confirmed, EnrollmentStatus.waiting)
+            and not session.is_cancelled
+            and bool(session.days)
+            and utcnow() < session.starts_at
+        )

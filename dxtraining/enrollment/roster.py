@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import datetime
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..i18n.dates import iso
+from ..i18n.dates import to_tokyo
 from ..people.models import Municipality, Person
-from .models import Enrollment
+from .models import Enrollment, EnrollmentStatus
+
+# Rows by municipality, then as the coordinator reads them: confirmed, pending, the waiting list in its order
+# (its 順番 column), then declined and cancelled.
+STATUS_ORDER = [
+    EnrollmentStatus.confirmed,
+    EnrollmentStatus.pending,
+    EnrollmentStatus.waiting,
+    EnrollmentStatus.declined,
+    EnrollmentStatus.cancelled,
+]
+_status_rank = case({status: rank for rank, status in enumerate(STATUS_ORDER)}, value=Enrollment.status)
+_line_rank = case((Enrollment.status == EnrollmentStatus.waiting, Enrollment.queue_rank), else_=0)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,7 +68,7 @@ def roster_rows(session_id: int, municipality_id: int | None) -> list[list[objec
             joinedload(Enrollment.person).joinedload(Person.rank),
             joinedload(Enrollment.person).joinedload(Person.municipality),
         )
-        .order_by(Municipality.sort_order, Enrollment.status, Person.name_kana, Enrollment.id)
+        .order_by(Municipality.sort_order, _status_rank, _line_rank, Person.name_kana, Enrollment.id)
     )
     if municipality_id is not None:
         query = query.where(Enrollment.municipality_id == municipality_id)
@@ -66,12 +80,16 @@ def roster_rows(session_id: int, municipality_id: int | None) -> list[list[objec
         _("ふりがな"),
         _("メールアドレス"),
         _("状態"),
+        _("キャンセル待ち順"),
         _("申込日時"),
         _("出欠"),
     ]
     rows: list[list[object]] = [header]
+    place: dict[int, int] = {}
     for e in db.session.scalars(query).unique():
         person = e.person
+        if e.status == EnrollmentStatus.waiting:
+            place[e.municipality_id] = place.get(e.municipality_id, 0) + 1
         rows.append(
             [
                 safe_cell(v)
@@ -83,7 +101,8 @@ def roster_rows(session_id: int, municipality_id: int | None) -> list[list[objec
                     person.name_kana,
                     person.email,
                     status_label(e),
-                    iso(e.applied_at),
+                    place[e.municipality_id] if e.status == EnrollmentStatus.waiting else "",
+                    to_tokyo(e.applied_at).replace(tzinfo=None),  # Japan time, as Excel shows it
                     attendance_label(e),
                 )
             ]
@@ -91,18 +110,32 @@ def roster_rows(session_id: int, municipality_id: int | None) -> list[list[objec
     return rows
 
 
+DATETIME_FORMAT = "%Y/%m/%d %H:%M"  # what Excel in Japan reads as a date and time
+
+
 def as_csv(rows: list[list[object]]) -> bytes:
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([v.strftime(DATETIME_FORMAT) if isinstance(v, datetime) else v for v in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet name Excel accepts: none of \\ / ? * [ ] :, at most 31 characters."""
+    return re.sub(r"[\\/?*\[\]:]", "_", title)[:31].strip("' ") or "roster"
 
 
 def as_xlsx(rows: list[list[object]], title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31] or "roster"
+    sheet.title = sheet_title(title)
     for row in rows:
         sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy/mm/dd hh:mm"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

@@ -18,6 +18,7 @@ from ..forms import STRIP, IntegerField, NoControlCharacters
 from ..people.models import Person
 from ..people.services import municipalities, municipality_by_code
 from ..sessions.models import TrainingSession
+from ..sessions.routes import session_page
 from ..sessions.services import load_session, seats_by_municipality
 from . import roster, services
 from .forms import ApplyForm, AttendanceForm, CancelForm, DecisionForm, GiveSeatsForm, MoveForm, NominateForm
@@ -44,9 +45,8 @@ def _enrollment_or_404(enrollment_id: int) -> Enrollment:
 @login_required
 def apply(session_id: int):
     form = ApplyForm()
-    if not form.validate_on_submit():
-        flash(_("申込できませんでした。入力内容を確認してください。"), "error")
-        return redirect(url_for("sessions.detail", session_id=session_id))
+    if not form.validate_on_submit():  # the page again, the note kept, the problem next to it
+        return session_page(session_id, apply_form=form), 422
     try:
         enrollment = services.apply(current_user, session_id, form.note.data or "")
     except services.SessionMissing:
@@ -105,7 +105,10 @@ class SeatsForm(FlaskForm):
         _l("定員"), validators=[InputRequired(message=_l("入力してください。")), NumberRange(min=1, max=10000)]
     )
     reason = StringField(
-        _l("理由（任意）"), filters=STRIP, validators=[Optional(), Length(max=300), NoControlCharacters()]
+        _l("理由（任意）"),
+        id="seats-reason",  # the page also has the give-seats form's reason field
+        filters=STRIP,
+        validators=[Optional(), Length(max=300), NoControlCharacters()],
     )
 
 
@@ -187,13 +190,42 @@ def _back(session_id: int, code: str):
     return redirect(url_for("enrollment.manage", session_id=session_id, code=code))
 
 
-def _flash_outcome(action, success: str) -> None:
+def _manage_again(session_id: int, code: str, refused: services.EnrollmentRefused | None = None, **forms):
+    """The manage page again (422) with the form that was refused: what was typed stays, and the problem
+    shows next to its field (a quotas problem next to the first quota), or at the top when it has none."""
+    session, municipality = _managed(session_id, code)
+    context = _manage_context(session, municipality)
+    context.update(forms)
+    if refused is not None:
+        form = next(iter(forms.values()))
+        quota = next((name for name in form._fields if name.startswith("quota_")), None)
+        name = refused.field if refused.field in form else (quota if refused.field == "quotas" else None)
+        if name is None:
+            flash(refused.message, "error")
+        else:
+            form[name].errors = [*form[name].errors, refused.message]
+    return render_template("enrollment/manage.html", **context), 422
+
+
+def _flash_outcome(action, success) -> None:
+    """Run a seat service; say why if it refused, else `success` (a text, or a function of the outcome)."""
     try:
-        action()
+        outcome = action()
     except services.EnrollmentRefused as refused:
         flash(refused.message, "error")
     else:
-        flash(success, "success")
+        flash(success(outcome) if callable(success) else success, "success")
+
+
+def _decided(enrollment: Enrollment) -> str:
+    if enrollment.status == EnrollmentStatus.confirmed:
+        return _("承認しました。参加確定です。")
+    if enrollment.status == EnrollmentStatus.waiting:
+        return _(
+            "承認しましたが、空席がないためキャンセル待ち（%(n)d番目）になりました。",
+            n=services.waiting_position(enrollment),
+        )
+    return _("見送りにしました。")
 
 
 @bp.post("/enrollments/<int:enrollment_id>/decide")
@@ -207,7 +239,7 @@ def decide(enrollment_id: int):
         approve = form.decision.data == "approve"
         _flash_outcome(
             lambda: services.decide(enrollment.id, session_id, current_user, approve, form.comment.data or ""),
-            _("承認しました。") if approve else _("見送りにしました。"),
+            _decided,
         )
     return _back(session_id, code)
 
@@ -254,20 +286,20 @@ def give(session_id: int, code: str):
     form = _manage_context(session, municipality)["give"]
     if form.validate_on_submit():
         target = None if form.to.data == "pool" else municipality_by_code(form.to.data)
-        _flash_outcome(
-            lambda: services.give_seats(
+        try:
+            services.give_seats(
                 session.id,
                 current_user,
                 municipality.id,
                 form.seats.data,
                 target.id if target else None,
                 form.reason.data or "",
-            ),
-            _("枠を譲りました。"),
-        )
-    else:
-        flash(_("譲る席数と譲り先を確認してください。"), "error")
-    return _back(session_id, code)
+            )
+        except services.EnrollmentRefused as refused:
+            return _manage_again(session_id, code, refused, give=form)
+        flash(_("枠を譲りました。"), "success")
+        return _back(session_id, code)
+    return _manage_again(session_id, code, give=form)
 
 
 @bp.post("/sessions/<int:session_id>/seats")
@@ -278,15 +310,15 @@ def seats(session_id: int):
     code = request.form.get("code") or current_user.municipality.code
     if form.validate_on_submit():
         quotas = {m.id: getattr(form, f"quota_{m.id}").data for m in municipalities()}
-        _flash_outcome(
-            lambda: services.set_capacity_and_quotas(
+        try:
+            services.set_capacity_and_quotas(
                 session.id, current_user, form.capacity.data, quotas, form.reason.data or ""
-            ),
-            _("定員と枠を変更しました。"),
-        )
-    else:
-        flash(_("定員と枠には0以上の数を入力してください。"), "error")
-    return _back(session_id, code)
+            )
+        except services.EnrollmentRefused as refused:
+            return _manage_again(session_id, code, refused, seats_form=form)
+        flash(_("定員と枠を変更しました。"), "success")
+        return _back(session_id, code)
+    return _manage_again(session_id, code, seats_form=form)
 
 
 @bp.route("/sessions/<int:session_id>/attendance/<code>", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from ..audit.services import record
 from ..courses.models import Course, CourseRankLimit
 from ..database import AwareDateTime, locked_transaction, race_window, unless_busy, utcnow
 from ..extensions import db
+from ..i18n.dates import to_tokyo
 from ..notifications.services import notify
 from ..people.models import Person, Rank
 from ..sessions.models import EnrollmentMode, SessionQuota, TrainingSession
@@ -399,6 +400,10 @@ def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "")
             raise EnrollmentRefused(_("この申込を取り消す権限がありません。"))
         if enrollment.status not in ACTIVE:
             raise EnrollmentRefused(_("この申込はすでに取り消されているか、処理済みです。"))
+        if session.is_cancelled:
+            raise EnrollmentRefused(_("この開催回は中止されました。申込の取り消しは不要です。"))
+        if utcnow() >= session.starts_at:
+            raise EnrollmentRefused(_("開始した研修の申込は取り消せません。欠席は出欠の記録で扱います。"))
         late = utcnow() >= session.cancellation_deadline
         if late and not actor.coordinates(enrollment.municipality_id):
             raise EnrollmentRefused(_("キャンセル期限を過ぎています。取り消しは所属の研修担当者に依頼してください。"))
@@ -515,14 +520,15 @@ def set_capacity_and_quotas(
         promote(session, actor)
 
 
-def mark_attendance(enrollment_id: int, actor: Person, attended: bool) -> Enrollment:
-    """Record attendance on the day; attended people count as having completed the course."""
+def mark_attendance(enrollment_id: int, actor: Person, attended: bool, now: datetime | None = None) -> Enrollment:
+    """Record attendance from the morning of the day (reception opens before the start); attended people
+    count as having completed the course."""
     enrollment = _load(enrollment_id)
     if not actor.coordinates(enrollment.municipality_id):
         raise EnrollmentRefused(_("他の市町の参加者は操作できません。"))
     if enrollment.status != EnrollmentStatus.confirmed:
         raise EnrollmentRefused(_("参加確定者だけ出欠を記録できます。"))
-    if utcnow() < enrollment.session.starts_at:
+    if to_tokyo(now or utcnow()).date() < to_tokyo(enrollment.session.starts_at).date():
         raise EnrollmentRefused(_("出欠は開催日から記録できます。"))
     new = Attendance.attended if attended else Attendance.absent
     if enrollment.attendance != new:

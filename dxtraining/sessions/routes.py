@@ -91,6 +91,11 @@ def may_see_meeting_url(session) -> bool:
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def detail(session_id: int):
+    return session_page(session_id)
+
+
+def session_page(session_id: int, apply_form=None) -> str:
+    """The session's page; `apply_form` brings back an application the form refused, with its errors."""
     from ..enrollment import services as enrollment
     from ..enrollment.forms import ApplyForm, CancelForm
 
@@ -105,7 +110,7 @@ def detail(session_id: int):
         mine=mine,
         position=enrollment.waiting_position(mine) if mine else None,
         problems=enrollment.eligibility_problems(current_user, session),
-        apply_form=ApplyForm(),
+        apply_form=apply_form or ApplyForm(),
         cancel_form=CancelForm(),
     )
 

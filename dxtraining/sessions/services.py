@@ -104,7 +104,8 @@ def check_plan(plan: SessionPlan) -> list[str]:
             errors["cancellation_deadline"] = _("キャンセル期限は開催日より前にしてください。")
         if plan.release_at > first_start:
             errors["release_at"] = _("枠の開放日は開催日より前にしてください。")
-    if plan.format in (SessionFormat.online, SessionFormat.hybrid) and not valid_url(plan.online_url):
+    needs_url = plan.format in (SessionFormat.online, SessionFormat.hybrid)
+    if (needs_url or plan.online_url) and not valid_url(plan.online_url):  # kept for a later switch online
         errors["online_url"] = _("オンライン会議のURLを https:// から始まる形で入力してください。")
     if plan.format in (SessionFormat.in_person, SessionFormat.hybrid) and not plan.venue_name:
         errors["venue_name"] = _("集合形式では会場名を入力してください。")

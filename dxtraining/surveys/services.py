@@ -85,6 +85,8 @@ def refusal(
     now = now or utcnow()
     if questionnaire.course_id != session.course_id:
         return _("この開催回のアンケートではありません。")
+    if session.is_cancelled:
+        return _("この開催回は中止されました。")
     enrollment = db.session.scalar(
         select(Enrollment).where(Enrollment.session_id == session.id, Enrollment.person_id == person.id)
     )
@@ -112,7 +114,7 @@ def open_surveys_for(person: Person, enrollments: list[Enrollment]) -> dict[int,
     now = utcnow()
     found: dict[int, list[Questionnaire]] = {}
     for e in enrollments:
-        if not e.session.days:
+        if not e.session.days or e.session.is_cancelled:
             continue
         for questionnaire in by_course.get(e.session.course_id, []):
             opens, closes = window(questionnaire, e.session)
