@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from .enrollment.labels import ATTENDANCE_LABELS, STATUS_LABELS
     from .i18n import dates
     from .i18n.locale import current_locale
 
@@ -130,6 +131,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda v: dates.format_datetime(v, current_locale())
     app.jinja_env.filters["time"] = dates.format_time
     app.jinja_env.filters["iso"] = dates.iso
+    app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ATTENDANCE_LABELS=ATTENDANCE_LABELS)
 
     @app.context_processor
     def _globals() -> dict:

@@ -100,4 +100,4 @@ def test_only_the_secretariat_reads_the_audit_log(client_for, make_person):
         },
     )
     page = text_of(secretariat.get("/admin/audit"))
-    assert "person.profile_changed" in page and "新しい課" in page
+    assert "プロフィールを変更" in page and "新しい課" in page and "person.profile_changed" not in page

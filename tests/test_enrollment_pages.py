@@ -124,6 +124,26 @@ def test_giving_more_seats_than_are_unused_is_explained_next_to_the_number(clien
     assert session.quota_for(session.quotas[0].municipality_id) == 1
 
 
+def test_the_audit_log_reads_as_japanese_not_as_codes(client_for, make_person, municipalities, session):
+    services.apply(make_person("草加市"), session.id)
+    services.apply(make_person("草加市"), session.id)  # the pool seat
+    waiting = services.apply(make_person("草加市"), session.id)
+    services.give_seats(session.id, make_person("越谷市", coordinator=True), municipalities["越谷市"].id, 1, None, "")
+    assert services.enrollment_of(waiting.person, session.id).status == EnrollmentStatus.confirmed  # promoted
+    page = text_of(client_for(make_person(secretariat=True)).get("/admin/audit"))
+    for words in (
+        "申込",
+        "枠を譲渡",
+        "譲り元：越谷市",
+        "譲り先：共通枠（全市町）",
+        "状態：参加確定",
+        "キャンセル待ちから繰り上げ",
+    ):
+        assert words in page, words
+    for code in ("enrollment.applied", "session.seats_given", "training_session", "status: confirmed"):
+        assert code not in page, code
+
+
 def test_waiting_person_sees_their_position(client_for, make_person, session):
     for _ in range(2):  # the quota seat and the pool seat
         services.apply(make_person("草加市"), session.id)

@@ -8,6 +8,8 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import secretariat_required
 from ..extensions import db
+from ..people.services import municipalities
+from . import labels
 from .models import AuditEntry
 
 bp = Blueprint("audit", __name__)
@@ -26,4 +28,12 @@ def log():
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return render_template("audit/log.html", entries=entries, page=page, has_next=page * PAGE_SIZE < total, total=total)
+    return render_template(
+        "audit/log.html",
+        entries=entries,
+        page=page,
+        has_next=page * PAGE_SIZE < total,
+        total=total,
+        labels=labels,
+        municipality_names={str(m.id): m.name for m in municipalities()},
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..i18n.dates import to_tokyo
 from ..people.models import Municipality, Person
+from .labels import ATTENDANCE_LABELS, STATUS_LABELS
 from .models import Enrollment, EnrollmentStatus
 
 # Rows by municipality, then as the coordinator reads them: confirmed, pending, the waiting list in its order
@@ -41,20 +42,11 @@ def safe_cell(value: object) -> object:
 
 
 def status_label(enrollment: Enrollment) -> str:
-    labels = {
-        "pending": _("承認待ち"),
-        "confirmed": _("参加確定"),
-        "waiting": _("キャンセル待ち"),
-        "declined": _("見送り"),
-        "cancelled": _("取消"),
-    }
-    return labels[enrollment.status.value]
+    return str(STATUS_LABELS[enrollment.status.value])
 
 
 def attendance_label(enrollment: Enrollment) -> str:
-    if enrollment.attendance is None:
-        return ""
-    return _("出席") if enrollment.attendance.value == "attended" else _("欠席")
+    return "" if enrollment.attendance is None else str(ATTENDANCE_LABELS[enrollment.attendance.value])
 
 
 def roster_rows(session_id: int, municipality_id: int | None) -> list[list[object]]:

@@ -299,7 +299,9 @@ def promote(session: TrainingSession, actor: Person | None = None, now: datetime
             break
         race_window()
         heads[chosen.municipality_id].pop(0)
-        _set_status(chosen, EnrollmentStatus.confirmed, actor, reason="promoted from the waiting list")
+        _set_status(
+            chosen, EnrollmentStatus.confirmed, actor, reason="キャンセル待ちから繰り上げ"
+        )  # a record, kept in Japanese
         state.confirmed[chosen.municipality_id] += 1
         _tell(chosen, "enrollment_promoted")
         promoted.append(chosen)
