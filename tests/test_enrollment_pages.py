@@ -144,6 +144,25 @@ def test_the_audit_log_reads_as_japanese_not_as_codes(client_for, make_person, m
         assert code not in page, code
 
 
+def test_the_session_page_says_how_seats_are_given_and_my_trainings_what_is_left_to_do(
+    client_for, make_person, municipalities, session
+):
+    person = make_person("草加市")
+    user = client_for(person)
+    page = text_of(user.get(f"/sessions/{session.id}"))
+    assert "先着順（各市町の枠内）" in page and "枠の開放" in page
+    assert "共通枠（全市町）" in page  # capacity 3, quotas 1 + 1: one pool seat
+    services.apply(person, session.id)
+    session.cancellation_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    mine = text_of(user.get("/my/trainings"))
+    assert "取り消しは所属の研修担当者に依頼してください" in mine and "取り消す" not in mine
+    approval = make_session(enrollment_mode=EnrollmentMode.approval)
+    declined = services.apply(person, approval.id)
+    services.decide(declined.id, approval.id, make_person("草加市", coordinator=True), False, "今回は係長級を優先")
+    assert "研修担当者のコメント：今回は係長級を優先" in text_of(user.get("/my/trainings"))
+
+
 def test_waiting_person_sees_their_position(client_for, make_person, session):
     for _ in range(2):  # the quota seat and the pool seat
         services.apply(make_person("草加市"), session.id)

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -26,14 +25,9 @@ from ..people.services import municipalities
 from . import services
 from .forms import AssessmentForm, BlockForm, CancelSessionForm, InstructorForm, SessionForm
 from .models import AgendaBlock, EnrollmentMode, Instructor, InstructorCriterion, TrainingSession
-from .routes import FORMAT_LABELS
+from .routes import FORMAT_LABELS, MODE_LABELS
 
 bp = Blueprint("session_admin", __name__)
-
-MODE_LABELS = {
-    EnrollmentMode.first_come: _l("先着順（各市町の枠内）"),
-    EnrollmentMode.approval: _l("研修担当者の承認制"),
-}
 
 
 def _jst(value: datetime) -> datetime:

@@ -14,6 +14,7 @@ from ..auth.permissions import secretariat_required
 from ..courses.models import SessionFormat
 from ..extensions import db
 from ..forms import STRIP, NoControlCharacters
+from .models import EnrollmentMode
 from .services import ValidationFailed, copy_for_next_year, load_session, seats_by_municipality, switch_format
 
 bp = Blueprint("sessions", __name__)
@@ -22,6 +23,10 @@ FORMAT_LABELS = {
     SessionFormat.in_person: _l("集合形式"),
     SessionFormat.online: _l("オンライン形式"),
     SessionFormat.hybrid: _l("集合・オンライン併用"),
+}
+MODE_LABELS = {
+    EnrollmentMode.first_come: _l("先着順（各市町の枠内）"),
+    EnrollmentMode.approval: _l("研修担当者の承認制"),
 }
 
 
@@ -107,6 +112,7 @@ def session_page(session_id: int, apply_form=None) -> str:
         seats=seats_by_municipality(session),
         show_url=session.is_online and may_see_meeting_url(session),
         format_labels=FORMAT_LABELS,
+        mode_labels=MODE_LABELS,
         mine=mine,
         position=enrollment.waiting_position(mine) if mine else None,
         problems=enrollment.eligibility_problems(current_user, session),
