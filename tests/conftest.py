@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy import text
 from config import TestConfig, database_url
 from dxtraining import create_app
 from dxtraining.auth.services import set_password
-from dxtraining.database import enable_wal
+from dxtraining.database import enable_wal, locked_transaction
 from dxtraining.extensions import db, limiter
 from dxtraining.people.models import Municipality, Person, Rank
 from dxtraining.people.reference import load_reference
@@ -220,3 +221,28 @@ def _compile_catalogs() -> None:
 
 
 _compile_catalogs()
+
+
+@contextmanager
+def lock_held_elsewhere(app, model, ident: int, change=None):
+    """Another request locks that row (in its own thread and connection), makes `change` to it if given, and
+    holds the lock until the block ends; then it commits."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with app.app_context():
+            with locked_transaction(model, ident) as row:
+                if change is not None:
+                    change(row)
+                holding.set()
+                release.wait(10)
+            db.session.remove()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()

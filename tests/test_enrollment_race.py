@@ -10,13 +10,13 @@ import threading
 
 import pytest
 
-from dxtraining.database import locked_transaction
 from dxtraining.enrollment import services
 from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
 from dxtraining.extensions import db
 from dxtraining.notifications.models import Message
 from dxtraining.sessions.models import EnrollmentMode, TrainingSession
 from dxtraining.sessions.services import cancel_session
+from tests.conftest import lock_held_elsewhere
 from tests.planning_helpers import make_session, session_form
 
 pytestmark = pytest.mark.concurrency
@@ -151,20 +151,7 @@ def test_double_submit_creates_one_application(app, municipalities, make_person)
 def while_changed_under_the_lock(app, session_id: int, change, request):
     """Another request holds the session's lock and makes `change`; `request` starts meanwhile (it reads the
     session, then waits for the lock) and goes on once the change is committed. Returns its response."""
-    holding, release = threading.Event(), threading.Event()
     response: list = []
-
-    def hold() -> None:
-        with app.app_context():
-            with locked_transaction(TrainingSession, session_id) as session:
-                change(session)
-                holding.set()
-                release.wait(10)
-            db.session.remove()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(10)
 
     def wait_and_go() -> None:
         with app.app_context():
@@ -172,11 +159,10 @@ def while_changed_under_the_lock(app, session_id: int, change, request):
             db.session.remove()
 
     waiter = threading.Thread(target=wait_and_go)
-    waiter.start()
-    waiter.join(0.3)
-    assert waiter.is_alive(), "the request must wait for the seat lock"
-    release.set()
-    holder.join()
+    with lock_held_elsewhere(app, TrainingSession, session_id, change=change):
+        waiter.start()
+        waiter.join(0.3)
+        assert waiter.is_alive(), "the request must wait for the seat lock"
     waiter.join(10)
     db.session.rollback()  # see what both committed
     return response[0]

@@ -4,7 +4,6 @@ waits longer than DB_LOCK_TIMEOUT is told so instead of failing with an error pa
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, func, select, update
@@ -17,7 +16,7 @@ from dxtraining.enrollment.models import Enrollment
 from dxtraining.extensions import db
 from dxtraining.people.models import Municipality
 from dxtraining.sessions.models import SessionQuota, TrainingSession
-from tests.conftest import UserClient, make_config
+from tests.conftest import UserClient, lock_held_elsewhere, make_config
 from tests.planning_helpers import make_session
 
 pytestmark = pytest.mark.concurrency
@@ -90,28 +89,6 @@ def test_locked_transaction_refuses_unsaved_changes(app, municipalities):
     db.session.rollback()
 
 
-@contextmanager
-def lock_held_elsewhere(app, model, ident: int):
-    """Another request holds the lock on that row (in its own thread and connection) until the block ends."""
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with app.app_context():
-            with locked_transaction(model, ident):
-                holding.set()
-                release.wait(10)
-            db.session.remove()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert holding.wait(10)
-    try:
-        yield
-    finally:
-        release.set()
-        thread.join()
-
-
 @pytest.fixture
 def impatient_app(database_uri):
     """A second app on the same database that waits only 0.3 s for a lock."""
@@ -119,6 +96,13 @@ def impatient_app(database_uri):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def impatient_applicant(impatient_app, person) -> tuple[UserClient, str]:
+    """The person signed in on the impatient app, with the token to send with an application."""
+    browser = UserClient(impatient_app.test_client())
+    assert browser.signin(person).status_code == 302
+    return browser, browser.csrf_token()
 
 
 def test_a_writer_waits_for_the_lock_and_starts_once_it_is_free(app, municipalities):
@@ -163,9 +147,7 @@ def test_an_applicant_who_waited_too_long_sees_a_busy_page_and_nothing_is_saved(
     session = make_session()
     person = make_person("草加市")
     db.session.commit()
-    browser = UserClient(impatient_app.test_client())
-    assert browser.signin(person).status_code == 302
-    token = browser.csrf_token()
+    browser, token = impatient_applicant(impatient_app, person)
     with lock_held_elsewhere(app, TrainingSession, session.id):
         response = browser.post(f"/sessions/{session.id}/apply", {"csrf_token": token, "note": ""})
     assert response.status_code == 503
@@ -186,9 +168,7 @@ def test_a_locked_session_holds_up_its_own_applicants_and_on_sqlite_every_writer
     quiet = make_session()
     person = make_person("草加市")
     db.session.commit()
-    browser = UserClient(impatient_app.test_client())
-    assert browser.signin(person).status_code == 302
-    token = browser.csrf_token()
+    browser, token = impatient_applicant(impatient_app, person)
     with lock_held_elsewhere(app, TrainingSession, busy.id):
         response = browser.post(f"/sessions/{quiet.id}/apply", {"csrf_token": token, "note": ""})
         assert response.status_code == (302 if row_locks else 503)
