@@ -82,6 +82,7 @@ def test_a_long_note_typed_over_several_lines_fits_and_a_too_long_one_comes_back
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert too_long in page  # nothing the person typed is lost
+    assert 'class="error-summary"' in page and 'href="#note"' in page
     assert 'aria-invalid="true"' in page and "500" in text_of(response)
     assert db.session.scalar(db.select(db.func.count(Enrollment.id))) == 0
     lines = "\r\n".join(["い" * 40] * 12)  # 480 characters and 11 line breaks, as a browser sends them
@@ -120,6 +121,8 @@ def test_giving_more_seats_than_are_unused_is_explained_next_to_the_number(clien
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="seats-error"' in html and "未使用の枠（1席）まで" in html and "今回は少人数" in html
+    assert 'class="error-summary"' in html  # announced at the top for screen readers, linked to the field
+    assert html.count("今回は少人数") == 1  # only in the form that was sent
     db.session.refresh(session)
     assert session.quota_for(session.quotas[0].municipality_id) == 1
 
@@ -140,7 +143,7 @@ def test_the_audit_log_reads_as_japanese_not_as_codes(client_for, make_person, m
         "キャンセル待ちから繰り上げ",
     ):
         assert words in page, words
-    for code in ("enrollment.applied", "session.seats_given", "training_session", "status: confirmed"):
+    for code in ("enrollment.applied", "session.seats_given", "training_session", "confirmed", "pool"):
         assert code not in page, code
 
 

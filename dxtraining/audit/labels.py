@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 ACTIONS = {
+    "agenda.block_added": _l("時間割に項目を追加"),
     "agenda.block_removed": _l("時間割の項目を削除"),
     "case_study.saved": _l("事例を保存"),
     "course.changed": _l("研修の設定を変更"),
@@ -26,11 +28,14 @@ ACTIONS = {
     "enrollment.reordered": _l("キャンセル待ちの順番を変更"),
     "enrollment.attendance": _l("出欠を記録"),
     "instructor.added": _l("講師を登録"),
+    "instructor.assessed": _l("講師を選定基準で評価"),
     "instructor.changed": _l("講師の情報を変更"),
     "message.retried": _l("メールを再送"),
     "person.created_by_cli": _l("職員を登録（管理コマンド）"),
     "person.email_confirmed": _l("メールアドレスを確認"),
     "person.imported": _l("職員を登録（一括取込）"),
+    "person.invitation_completed": _l("招待からパスワードを設定"),
+    "person.password_reset_completed": _l("パスワードを再設定"),
     "person.updated_by_import": _l("職員の情報を更新（一括取込）"),
     "person.profile_changed": _l("プロフィールを変更"),
     "person.rank_changed": _l("職層を変更"),
@@ -51,33 +56,49 @@ ACTIONS = {
     "session.updated": _l("開催回を変更"),
 }
 
+# Each with the row's number: "開催回 12".
 SUBJECTS = {
-    "agenda_block": _l("時間割"),
-    "case_study": _l("事例"),
-    "course": _l("研修"),
-    "curriculum_module": _l("カリキュラム項目"),
-    "enrollment": _l("申込"),
-    "instructor": _l("講師"),
-    "instructor_criterion": _l("選定基準"),
-    "message": _l("メール"),
-    "person": _l("職員"),
-    "question": _l("設問"),
-    "questionnaire": _l("アンケート"),
-    "survey_section": _l("セクション"),
-    "training_session": _l("開催回"),
+    "agenda_block": _l("時間割 %(id)s"),
+    "case_study": _l("事例 %(id)s"),
+    "course": _l("研修 %(id)s"),
+    "criterion_assessment": _l("講師の評価 %(id)s"),
+    "curriculum_module": _l("カリキュラム項目 %(id)s"),
+    "enrollment": _l("申込 %(id)s"),
+    "instructor": _l("講師 %(id)s"),
+    "instructor_criterion": _l("選定基準 %(id)s"),
+    "message": _l("メール %(id)s"),
+    "person": _l("職員 %(id)s"),
+    "question": _l("設問 %(id)s"),
+    "questionnaire": _l("アンケート %(id)s"),
+    "survey_section": _l("セクション %(id)s"),
+    "training_session": _l("開催回 %(id)s"),
 }
 
 FIELDS = {
     "attendance": _l("出欠"),
     "capacity": _l("定員"),
+    "department": _l("所属"),
+    "description": _l("説明"),
+    "evidence": _l("根拠"),
     "format": _l("開催形式"),
     "from": _l("譲り元"),
+    "from_session": _l("複製元の開催回"),
+    "is_coordinator": _l("研修担当者"),
+    "is_secretariat": _l("事務局"),
+    "met": _l("基準を満たす"),
+    "municipality_id": _l("市町"),
     "name": _l("氏名"),
+    "name_kana": _l("ふりがな"),
+    "parent_id": _l("親項目"),
     "position": _l("順番"),
     "quotas": _l("枠"),
+    "rank_id": _l("職層"),
+    "recipients": _l("宛先"),
     "roles": _l("役割"),
     "seats": _l("席数"),
     "status": _l("状態"),
+    "subject": _l("件名"),
+    "text": _l("本文"),
     "title": _l("名称"),
     "to": _l("譲り先"),
 }
@@ -99,21 +120,31 @@ def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
 
 
-def subject_label(table: str) -> str:
-    return str(SUBJECTS.get(table, table))
+def subject_label(table: str, ident: int | None) -> str:
+    label = SUBJECTS.get(table)
+    if label is None:
+        return f"{table} {ident or ''}".strip()
+    return str(label) % {"id": ident or ""}
 
 
-def field_label(key: str) -> str:
-    return str(FIELDS.get(key, key))
+def change_text(key: str, value: Any, municipality_names: dict[str, str]) -> str:
+    """One recorded change in words: "状態：参加確定" (statuses, formats, municipalities by name; yes/no)."""
+    return _("%(field)s：%(value)s", field=str(FIELDS.get(key, key)), value=_value(key, value, municipality_names))
 
 
-def value_text(key: str, value: Any, municipality_names: dict[str, str]) -> str:
-    """A recorded value in words: statuses and formats by name, municipalities (ids or quotas) by name."""
-    if value is None:
+def _value(key: str, value: Any, municipality_names: dict[str, str]) -> str:
+    if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return _("はい") if value else _("いいえ")
     if key == "quotas" and isinstance(value, dict):
-        return "、".join(f"{municipality_names.get(str(m), m)} {seats}" for m, seats in value.items())
-    if key in ("from", "to") and str(value) in municipality_names:
+        return _("、").join(
+            _("%(municipality)s %(seats)s席", municipality=municipality_names.get(str(m), m), seats=seats)
+            for m, seats in value.items()
+        )
+    if isinstance(value, list):
+        return _("、").join(_value(key, v, municipality_names) for v in value)
+    if key in ("from", "to", "municipality_id") and str(value) in municipality_names:
         return municipality_names[str(value)]
     label = _values().get(key, {}).get(str(value))
     return str(label) if label is not None else str(value)

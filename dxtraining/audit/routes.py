@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import secretariat_required
 from ..extensions import db
+from ..i18n.locale import current_locale
 from ..people.services import municipalities
 from . import labels
 from .models import AuditEntry
@@ -35,5 +36,5 @@ def log():
         has_next=page * PAGE_SIZE < total,
         total=total,
         labels=labels,
-        municipality_names={str(m.id): m.name for m in municipalities()},
+        municipality_names={str(m.id): m.display_name(current_locale()) for m in municipalities()},
     )

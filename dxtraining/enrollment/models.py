@@ -27,6 +27,10 @@ class Attendance(enum.StrEnum):
     absent = "absent"
 
 
+# Statuses of an application that still holds or waits for a seat.
+ACTIVE = (EnrollmentStatus.pending, EnrollmentStatus.confirmed, EnrollmentStatus.waiting)
+
+
 class Enrollment(db.Model):
     """One person's application for one session (申込). One per person and session, enforced by the database."""
 
@@ -66,13 +70,6 @@ class Enrollment(db.Model):
     person: Mapped[Person] = relationship()
 
     @property
-    def withdrawable(self) -> bool:
-        """Can still be withdrawn: pending, confirmed or waiting, in a session neither cancelled nor begun
-        (afterwards absence is recorded as attendance)."""
-        session = self.session
-        return (
-            self.status in (EnrollmentStatus.pending, EnrollmentStatus.confirmed, EnrollmentStatus.waiting)
-            and not session.is_cancelled
-            and bool(session.days)
-            and utcnow() < session.starts_at
-        )
+    def is_active(self) -> bool:
+        """Pending, confirmed or waiting: still an application (not declined or cancelled)."""
+        return self.status in ACTIVE

@@ -29,7 +29,9 @@ STATUS_ORDER = [
     EnrollmentStatus.cancelled,
 ]
 _status_rank = case({status: rank for rank, status in enumerate(STATUS_ORDER)}, value=Enrollment.status)
-_line_rank = case((Enrollment.status == EnrollmentStatus.waiting, Enrollment.queue_rank), else_=0)
+_waiting = Enrollment.status == EnrollmentStatus.waiting
+# The waiting list as services.waiting_line orders it: place in line, then time of application.
+_line_order = (case((_waiting, Enrollment.queue_rank)), case((_waiting, Enrollment.applied_at)))
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,7 +62,7 @@ def roster_rows(session_id: int, municipality_id: int | None) -> list[list[objec
             joinedload(Enrollment.person).joinedload(Person.rank),
             joinedload(Enrollment.person).joinedload(Person.municipality),
         )
-        .order_by(Municipality.sort_order, _status_rank, _line_rank, Person.name_kana, Enrollment.id)
+        .order_by(Municipality.sort_order, _status_rank, *_line_order, Person.name_kana, Enrollment.id)
     )
     if municipality_id is not None:
         query = query.where(Enrollment.municipality_id == municipality_id)

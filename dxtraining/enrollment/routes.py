@@ -13,6 +13,7 @@ from wtforms import SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..auth.permissions import coordinator_required, require_coordinator_of, secretariat_required
+from ..database import utcnow
 from ..extensions import db
 from ..forms import STRIP, IntegerField, NoControlCharacters
 from ..people.models import Person
@@ -73,6 +74,7 @@ def mine():
         "enrollment/mine.html",
         enrollments=enrollments,
         positions=services.waiting_positions(enrollments),
+        withdraw_problems={e.id: services.withdraw_problem(e, current_user) for e in enrollments},
         cancel_form=CancelForm(),
         surveys=open_surveys_for(current_user, enrollments),
     )
@@ -112,8 +114,9 @@ class SeatsForm(FlaskForm):
     )
 
 
-def _seats_form(session: TrainingSession):
-    """Capacity plus one quota field per municipality (municipalities can be added without code)."""
+def _seats_form(session: TrainingSession, submitted: bool = True):
+    """Capacity plus one quota field per municipality (municipalities can be added without code); filled
+    from the request only when it is the form that was `submitted`."""
 
     class Form(SeatsForm):
         pass
@@ -128,10 +131,15 @@ def _seats_form(session: TrainingSession):
                 validators=[InputRequired(message=_l("入力してください。")), NumberRange(min=0, max=10000)],
             ),
         )
-    return Form(capacity=session.capacity)
+    return Form(capacity=session.capacity) if submitted else Form(formdata=None, capacity=session.capacity)
 
 
-def _manage_context(session: TrainingSession, municipality):
+def _manage_context(session: TrainingSession, municipality, submitted: str = ""):
+    """What the manage page shows. Of its forms, only the one named `submitted` takes the request's values."""
+
+    def form(cls, name: str):
+        return cls() if name == submitted else cls(formdata=None)
+
     enrollments = (
         db.session.scalars(
             select(Enrollment)
@@ -149,9 +157,9 @@ def _manage_context(session: TrainingSession, municipality):
     staff = db.session.scalars(
         select(Person).where(Person.municipality_id == municipality.id).order_by(Person.name_kana)
     ).all()
-    nominate = NominateForm()
+    nominate = form(NominateForm, "nominate")
     nominate.person_id.choices = [SelectChoice(p.id, f"{p.name}（{p.department}）") for p in staff if p.id not in taken]
-    give = GiveSeatsForm()
+    give = form(GiveSeatsForm, "give")
     give.to.choices = [SelectChoice("pool", _("共通枠（全市町）"))] + [
         SelectChoice(m.code, m.name) for m in municipalities() if m.id != municipality.id
     ]
@@ -164,8 +172,10 @@ def _manage_context(session: TrainingSession, municipality):
         decision=DecisionForm(),
         move=MoveForm(),
         cancel_form=CancelForm(),
+        withdrawable={e.id for e in enrollments if services.withdraw_problem(e, current_user) is None},
+        deciding=not session.is_cancelled and bool(session.days) and utcnow() < session.starts_at,
         seats=seats_by_municipality(session),
-        seats_form=_seats_form(session) if current_user.is_secretariat else None,
+        seats_form=_seats_form(session, submitted == "seats_form") if current_user.is_secretariat else None,
         municipalities=municipalities(),
     )
 
@@ -190,20 +200,19 @@ def _back(session_id: int, code: str):
     return redirect(url_for("enrollment.manage", session_id=session_id, code=code))
 
 
-def _manage_again(session_id: int, code: str, refused: services.EnrollmentRefused | None = None, **forms):
-    """The manage page again (422) with the form that was refused: what was typed stays, and the problem
+def _manage_again(session_id: int, code: str, name: str, form, refused: services.EnrollmentRefused | None = None):
+    """The manage page again (422) with the form `name` that was refused: what was typed stays, and the problem
     shows next to its field (a quotas problem next to the first quota), or at the top when it has none."""
     session, municipality = _managed(session_id, code)
-    context = _manage_context(session, municipality)
-    context.update(forms)
+    context = _manage_context(session, municipality, submitted=name)
+    context[name] = form
     if refused is not None:
-        form = next(iter(forms.values()))
-        quota = next((name for name in form._fields if name.startswith("quota_")), None)
-        name = refused.field if refused.field in form else (quota if refused.field == "quotas" else None)
-        if name is None:
+        quota = next((field for field in form._fields if field.startswith("quota_")), None)
+        field = refused.field if refused.field in form else (quota if refused.field == "quotas" else None)
+        if field is None:
             flash(refused.message, "error")
         else:
-            form[name].errors = [*form[name].errors, refused.message]
+            form[field].errors = [*form[field].errors, refused.message]
     return render_template("enrollment/manage.html", **context), 422
 
 
@@ -266,8 +275,7 @@ def move(enrollment_id: int):
 @coordinator_required
 def nominate(session_id: int, code: str):
     session, municipality = _managed(session_id, code)
-    context = _manage_context(session, municipality)
-    form = context["nominate"]
+    form = _manage_context(session, municipality, submitted="nominate")["nominate"]
     if form.validate_on_submit():
         person = db.session.get(Person, form.person_id.data)
         _flash_outcome(
@@ -283,7 +291,7 @@ def nominate(session_id: int, code: str):
 @coordinator_required
 def give(session_id: int, code: str):
     session, municipality = _managed(session_id, code)
-    form = _manage_context(session, municipality)["give"]
+    form = _manage_context(session, municipality, submitted="give")["give"]
     if form.validate_on_submit():
         target = None if form.to.data == "pool" else municipality_by_code(form.to.data)
         try:
@@ -296,10 +304,10 @@ def give(session_id: int, code: str):
                 form.reason.data or "",
             )
         except services.EnrollmentRefused as refused:
-            return _manage_again(session_id, code, refused, give=form)
+            return _manage_again(session_id, code, "give", form, refused)
         flash(_("枠を譲りました。"), "success")
         return _back(session_id, code)
-    return _manage_again(session_id, code, give=form)
+    return _manage_again(session_id, code, "give", form)
 
 
 @bp.post("/sessions/<int:session_id>/seats")
@@ -315,10 +323,10 @@ def seats(session_id: int):
                 session.id, current_user, form.capacity.data, quotas, form.reason.data or ""
             )
         except services.EnrollmentRefused as refused:
-            return _manage_again(session_id, code, refused, seats_form=form)
+            return _manage_again(session_id, code, "seats_form", form, refused)
         flash(_("定員と枠を変更しました。"), "success")
         return _back(session_id, code)
-    return _manage_again(session_id, code, seats_form=form)
+    return _manage_again(session_id, code, "seats_form", form)
 
 
 @bp.route("/sessions/<int:session_id>/attendance/<code>", methods=["GET", "POST"])

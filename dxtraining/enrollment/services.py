@@ -27,9 +27,7 @@ from ..i18n.dates import to_tokyo
 from ..notifications.services import notify
 from ..people.models import Person, Rank
 from ..sessions.models import EnrollmentMode, SessionQuota, TrainingSession
-from .models import Attendance, Enrollment, EnrollmentStatus
-
-ACTIVE = (EnrollmentStatus.pending, EnrollmentStatus.confirmed, EnrollmentStatus.waiting)
+from .models import ACTIVE, Attendance, Enrollment, EnrollmentStatus
 
 
 class EnrollmentRefused(Exception):
@@ -382,8 +380,8 @@ def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, co
             raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
         if enrollment.status != EnrollmentStatus.pending:
             raise EnrollmentRefused(_("この申込はすでに処理されています。"))
-        if approve and (session.is_cancelled or utcnow() >= session.starts_at):
-            raise EnrollmentRefused(_("中止または開始済みの開催回には承認できません。"))
+        if session.is_cancelled or utcnow() >= session.starts_at:
+            raise EnrollmentRefused(_("中止または開始済みの開催回の申込は処理できません。"))
         enrollment.decision_comment = comment.strip()
         if approve:
             _seat_or_wait(enrollment, seat_state(session), actor)
@@ -393,22 +391,35 @@ def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, co
     return enrollment
 
 
+def withdraw_problem(enrollment: Enrollment, actor: Person, now: datetime | None = None) -> str | None:
+    """Why `actor` may not withdraw this application now; None when they may. The person may until the
+    cancellation deadline, their coordinator or the secretariat until the training begins; nobody once it has
+    begun (absence is recorded as attendance) or when the session is cancelled."""
+    now = now or utcnow()
+    session = enrollment.session
+    if not actor.may_act_for(enrollment.person):
+        return _("この申込を取り消す権限がありません。")
+    if enrollment.status not in ACTIVE:
+        return _("この申込はすでに取り消されているか、処理済みです。")
+    if session.is_cancelled:
+        return _("この開催回は中止されました。申込の取り消しは不要です。")
+    if session.days and now >= session.starts_at:
+        return _("開始した研修の申込は取り消せません。欠席は出欠の記録で扱います。")
+    if now >= session.cancellation_deadline and not actor.coordinates(enrollment.municipality_id):
+        return _("キャンセル期限を過ぎています。取り消しは所属の研修担当者に依頼してください。")
+    return None
+
+
 def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "") -> Enrollment:
-    """Withdraw an application. The person may until the cancellation deadline; after it only their
-    coordinator or the secretariat can, recorded as a late cancellation. A freed seat is passed on."""
+    """Withdraw an application (see withdraw_problem for who may, until when); after the cancellation
+    deadline it is recorded as a late cancellation. A freed seat is passed on."""
     with locked_transaction(TrainingSession, session_id) as session:
         enrollment = _load(enrollment_id, session)
-        if not actor.may_act_for(enrollment.person):
-            raise EnrollmentRefused(_("この申込を取り消す権限がありません。"))
-        if enrollment.status not in ACTIVE:
-            raise EnrollmentRefused(_("この申込はすでに取り消されているか、処理済みです。"))
-        if session.is_cancelled:
-            raise EnrollmentRefused(_("この開催回は中止されました。申込の取り消しは不要です。"))
-        if utcnow() >= session.starts_at:
-            raise EnrollmentRefused(_("開始した研修の申込は取り消せません。欠席は出欠の記録で扱います。"))
-        late = utcnow() >= session.cancellation_deadline
-        if late and not actor.coordinates(enrollment.municipality_id):
-            raise EnrollmentRefused(_("キャンセル期限を過ぎています。取り消しは所属の研修担当者に依頼してください。"))
+        now = utcnow()
+        problem = withdraw_problem(enrollment, actor, now)
+        if problem:
+            raise EnrollmentRefused(problem)
+        late = now >= session.cancellation_deadline
         enrollment.late_cancellation = late and enrollment.status == EnrollmentStatus.confirmed
         _set_status(enrollment, EnrollmentStatus.cancelled, actor, reason=reason)
         _tell(enrollment, "enrollment_cancelled")
@@ -530,6 +541,8 @@ def mark_attendance(enrollment_id: int, actor: Person, attended: bool, now: date
         raise EnrollmentRefused(_("他の市町の参加者は操作できません。"))
     if enrollment.status != EnrollmentStatus.confirmed:
         raise EnrollmentRefused(_("参加確定者だけ出欠を記録できます。"))
+    if enrollment.session.is_cancelled:
+        raise EnrollmentRefused(_("中止された開催回の出欠は記録できません。"))
     if to_tokyo(now or utcnow()).date() < to_tokyo(enrollment.session.starts_at).date():
         raise EnrollmentRefused(_("出欠は開催日から記録できます。"))
     new = Attendance.attended if attended else Attendance.absent

@@ -89,11 +89,6 @@ class TrainingSession(db.Model):
         return self.days[-1].ends_at
 
     @property
-    def cancellation_open(self) -> bool:
-        """Participants may still withdraw themselves (afterwards only their coordinator can)."""
-        return utcnow() < self.cancellation_deadline
-
-    @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 

@@ -115,6 +115,7 @@ def session_page(session_id: int, apply_form=None) -> str:
         mode_labels=MODE_LABELS,
         mine=mine,
         position=enrollment.waiting_position(mine) if mine else None,
+        withdraw_problem=enrollment.withdraw_problem(mine, current_user) if mine and mine.is_active else None,
         problems=enrollment.eligibility_problems(current_user, session),
         apply_form=apply_form or ApplyForm(),
         cancel_form=CancelForm(),
