@@ -15,7 +15,7 @@ from dxtraining.database import utcnow
 from dxtraining.enrollment import services as enrollment
 from dxtraining.extensions import db
 from dxtraining.notifications.models import Message, MessageStatus
-from dxtraining.notifications.services import broadcast, deliver_due, notify
+from dxtraining.notifications.services import _claim, broadcast, deliver_due, notify
 from tests.conftest import text_of
 from tests.planning_helpers import make_session
 from tests.test_notifications import free_port
@@ -88,6 +88,17 @@ def test_a_server_that_was_down_gets_the_queued_mail_later(app, make_person):
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
+
+
+def test_mail_claimed_by_a_sender_that_died_is_sent_once_its_claim_runs_out(smtp, make_person):
+    notify(make_person(), "password_reset", {"link": "http://localhost/r"})
+    db.session.commit()
+    assert _claim(10)  # a sender took it, then died before sending or writing the outcome
+    assert deliver_due() == (0, 0) and smtp.messages == []  # the claim still holds: nobody sends it twice
+    db.session.execute(db.update(Message).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()  # ... until it runs out
+    assert deliver_due() == (1, 0) and len(smtp.messages) == 1
+    assert db.session.scalar(db.select(Message.status)) == MessageStatus.sent
 
 
 def test_two_senders_at_once_deliver_each_message_exactly_once(app, smtp, make_person):

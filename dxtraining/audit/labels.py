@@ -11,6 +11,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..enrollment.labels import ATTENDANCE_LABELS, STATUS_LABELS
+from ..sessions.labels import FORMAT_LABELS
+
 ACTIONS = {
     "agenda.block_added": _l("時間割に項目を追加"),
     "agenda.block_removed": _l("時間割の項目を削除"),
@@ -104,16 +107,12 @@ FIELDS = {
 }
 
 
-def _values() -> dict[str, dict[str, Any]]:
-    from ..enrollment.labels import ATTENDANCE_LABELS, STATUS_LABELS
-    from ..sessions.routes import FORMAT_LABELS
-
-    return {
-        "status": STATUS_LABELS,
-        "attendance": ATTENDANCE_LABELS,
-        "format": {f.value: label for f, label in FORMAT_LABELS.items()},
-        "to": {"pool": _l("共通枠（全市町）")},
-    }
+VALUES = {
+    "status": STATUS_LABELS,
+    "attendance": ATTENDANCE_LABELS,
+    "format": {f.value: label for f, label in FORMAT_LABELS.items()},
+    "to": {"pool": _l("共通枠（全市町）")},
+}
 
 
 def action_label(code: str) -> str:
@@ -146,5 +145,5 @@ def _value(key: str, value: Any, municipality_names: dict[str, str]) -> str:
         return _("、").join(_value(key, v, municipality_names) for v in value)
     if key in ("from", "to", "municipality_id") and str(value) in municipality_names:
         return municipality_names[str(value)]
-    label = _values().get(key, {}).get(str(value))
+    label = VALUES.get(key, {}).get(str(value))
     return str(label) if label is not None else str(value)

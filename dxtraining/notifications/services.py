@@ -168,12 +168,17 @@ def _send(email: EmailMessage, message_id: int, kind: str, to: str, subject: str
         smtp.send_message(email)
 
 
+# How long a sender's claim on a message lasts. A claim that was never settled (the sender died, or could not
+# write the outcome) runs out, and the message is sent by a later run: mail is sent at least once.
+CLAIM_LEASE = timedelta(minutes=15)
+
+
 def _claim(limit: int) -> list[int]:
     """Mark up to `limit` due messages as being sent by this sender; no other sender can claim them."""
     now = utcnow()
     due = (
         select(Message.id)
-        .where(Message.status == MessageStatus.queued, Message.next_attempt_at <= now)
+        .where(Message.status.in_([MessageStatus.queued, MessageStatus.sending]), Message.next_attempt_at <= now)
         .order_by(Message.id)
         .limit(limit)
     )
@@ -185,7 +190,11 @@ def _claim(limit: int) -> list[int]:
         db.session.connection(execution_options={IMMEDIATE: True})
     ids = list(db.session.scalars(due))
     if ids:
-        db.session.execute(update(Message).where(Message.id.in_(ids)).values(status=MessageStatus.sending))
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(ids))
+            .values(status=MessageStatus.sending, next_attempt_at=now + CLAIM_LEASE)
+        )
     db.session.commit()
     return ids
 

@@ -24,8 +24,8 @@ from ..i18n.dates import TOKYO
 from ..people.services import municipalities
 from . import services
 from .forms import AssessmentForm, BlockForm, CancelSessionForm, InstructorForm, SessionForm
+from .labels import FORMAT_LABELS, MODE_LABELS
 from .models import AgendaBlock, EnrollmentMode, Instructor, InstructorCriterion, TrainingSession
-from .routes import FORMAT_LABELS, MODE_LABELS
 
 bp = Blueprint("session_admin", __name__)
 

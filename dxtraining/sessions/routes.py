@@ -14,20 +14,10 @@ from ..auth.permissions import secretariat_required
 from ..courses.models import SessionFormat
 from ..extensions import db
 from ..forms import STRIP, NoControlCharacters
-from .models import EnrollmentMode
+from .labels import FORMAT_LABELS, MODE_LABELS
 from .services import ValidationFailed, copy_for_next_year, load_session, seats_by_municipality, switch_format
 
 bp = Blueprint("sessions", __name__)
-
-FORMAT_LABELS = {
-    SessionFormat.in_person: _l("集合形式"),
-    SessionFormat.online: _l("オンライン形式"),
-    SessionFormat.hybrid: _l("集合・オンライン併用"),
-}
-MODE_LABELS = {
-    EnrollmentMode.first_come: _l("先着順（各市町の枠内）"),
-    EnrollmentMode.approval: _l("研修担当者の承認制"),
-}
 
 
 class FormatSwitchForm(FlaskForm):
@@ -110,6 +100,7 @@ def session_page(session_id: int, apply_form=None) -> str:
         "sessions/detail.html",
         session=session,
         seats=seats_by_municipality(session),
+        seat_state=enrollment.seat_state(session),
         show_url=session.is_online and may_see_meeting_url(session),
         format_labels=FORMAT_LABELS,
         mode_labels=MODE_LABELS,
