@@ -113,6 +113,15 @@ def test_seat_changes_the_rules_refuse_come_back_with_the_problem_next_to_the_fi
     assert session.capacity == 3 and session.quota_for(municipalities["草加市"].id) == 1
 
 
+def test_a_forged_municipality_code_is_not_found_on_both_databases(client_for, make_person, session):
+    """PostgreSQL refuses NUL bytes in text: a forged code must be turned away before it reaches a query."""
+    secretariat = client_for(make_person(secretariat=True))
+    for code in ("\x00", "11221\x00", "abc", "1" * 200):
+        response = secretariat.post(f"/sessions/{session.id}/seats", {"capacity": "0", "code": code})
+        assert response.status_code == 404, code
+        assert secretariat.get(f"/sessions/{session.id}/manage/{code}").status_code == 404
+
+
 def test_giving_more_seats_than_are_unused_is_explained_next_to_the_number(client_for, make_person, session):
     coordinator = client_for(make_person("草加市", coordinator=True))
     response = coordinator.post(

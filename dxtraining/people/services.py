@@ -35,6 +35,9 @@ def municipalities() -> list[Municipality]:
 
 
 def municipality_by_code(code: str) -> Municipality | None:
+    """The municipality with this 6-digit local government code; None for anything else (forged input)."""
+    if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
+        return None
     return db.session.scalar(select(Municipality).where(Municipality.code == code))
 
 
