@@ -175,6 +175,27 @@ def test_the_session_page_says_how_seats_are_given_and_my_trainings_what_is_left
     assert "研修担当者のコメント：今回は係長級を優先" in text_of(user.get("/my/trainings"))
 
 
+def test_the_coordinator_is_told_where_an_application_landed_and_when_attendance_opens(
+    client_for, make_person, session
+):
+    coordinator = client_for(make_person("草加市", coordinator=True))
+    staff = [make_person("草加市", name=name) for name in ("一番 目", "二番 目", "三番 目")]
+    said = []
+    for person in staff:  # the 草加市 seat, the pool seat, then the waiting list
+        response = coordinator.post(
+            f"/sessions/{session.id}/manage/112216/nominate", {"person_id": person.id}, follow_redirects=True
+        )
+        said.append(text_of(response))
+    assert "一番 目さんを推薦しました。参加確定です。" in said[0]
+    assert "三番 目さんを推薦しました。空席がないため、キャンセル待ち（1番目）になりました。" in said[2]
+    page = text_of(coordinator.get(f"/sessions/{session.id}/attendance/112216"))
+    assert "出欠は開催日から記録できます。" in page and "出欠を保存する" not in page
+    secretariat = text_of(client_for(make_person(secretariat=True)).get(f"/sessions/{session.id}/manage/112216"))
+    assert "全市町の名簿をCSVで出力" in secretariat and "全市町の名簿" not in text_of(
+        coordinator.get(f"/sessions/{session.id}/manage/112216")
+    )
+
+
 def test_waiting_person_sees_their_position(client_for, make_person, session):
     for _ in range(2):  # the quota seat and the pool seat
         services.apply(make_person("草加市"), session.id)

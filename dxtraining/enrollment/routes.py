@@ -226,15 +226,17 @@ def _flash_outcome(action, success) -> None:
         flash(success(outcome) if callable(success) else success, "success")
 
 
-def _decided(enrollment: Enrollment) -> str:
-    if enrollment.status == EnrollmentStatus.confirmed:
-        return _("承認しました。参加確定です。")
+def _outcome(enrollment: Enrollment) -> str:
+    """Where an approved or nominated application landed, in a sentence."""
     if enrollment.status == EnrollmentStatus.waiting:
-        return _(
-            "承認しましたが、空席がないためキャンセル待ち（%(n)d番目）になりました。",
-            n=services.waiting_position(enrollment),
-        )
-    return _("見送りにしました。")
+        return _("空席がないため、キャンセル待ち（%(n)d番目）になりました。", n=services.waiting_position(enrollment))
+    return _("参加確定です。")
+
+
+def _decided(enrollment: Enrollment) -> str:
+    if enrollment.status == EnrollmentStatus.declined:
+        return _("見送りにしました。")
+    return _("承認しました。%(outcome)s", outcome=_outcome(enrollment))
 
 
 @bp.post("/enrollments/<int:enrollment_id>/decide")
@@ -280,7 +282,9 @@ def nominate(session_id: int, code: str):
         person = db.session.get(Person, form.person_id.data)
         _flash_outcome(
             lambda: services.apply(person, session.id, form.note.data or "", nominated_by=current_user),
-            _("%(name)sさんを推薦しました。", name=person.name),
+            lambda nominated: _(
+                "%(name)sさんを推薦しました。%(outcome)s", name=person.name, outcome=_outcome(nominated)
+            ),
         )
     else:
         flash(_("推薦する職員を選んでください。"), "error")
@@ -362,7 +366,12 @@ def attendance(session_id: int, code: str):
             flash(_("出欠を保存しました。"), "success")
         return redirect(url_for("enrollment.attendance", session_id=session.id, code=code))
     return render_template(
-        "enrollment/attendance.html", session=session, municipality=municipality, confirmed=confirmed, form=form
+        "enrollment/attendance.html",
+        session=session,
+        municipality=municipality,
+        confirmed=confirmed,
+        form=form,
+        problem=services.attendance_problem(session),
     )
 
 

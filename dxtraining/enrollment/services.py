@@ -533,6 +533,16 @@ def set_capacity_and_quotas(
         promote(session, actor)
 
 
+def attendance_problem(session: TrainingSession, now: datetime | None = None) -> str | None:
+    """Why attendance cannot be recorded for this session now; None from the morning of its first day (the
+    reception desk opens before the start)."""
+    if session.is_cancelled:
+        return _("中止された開催回の出欠は記録できません。")
+    if to_tokyo(now or utcnow()).date() < to_tokyo(session.starts_at).date():
+        return _("出欠は開催日から記録できます。")
+    return None
+
+
 def mark_attendance(enrollment_id: int, actor: Person, attended: bool, now: datetime | None = None) -> Enrollment:
     """Record attendance from the morning of the day (reception opens before the start); attended people
     count as having completed the course."""
@@ -541,10 +551,10 @@ def mark_attendance(enrollment_id: int, actor: Person, attended: bool, now: date
         raise EnrollmentRefused(_("他の市町の参加者は操作できません。"))
     if enrollment.status != EnrollmentStatus.confirmed:
         raise EnrollmentRefused(_("参加確定者だけ出欠を記録できます。"))
-    if enrollment.session.is_cancelled:
-        raise EnrollmentRefused(_("中止された開催回の出欠は記録できません。"))
-    if to_tokyo(now or utcnow()).date() < to_tokyo(enrollment.session.starts_at).date():
-        raise EnrollmentRefused(_("出欠は開催日から記録できます。"))
+
+    problem = attendance_problem(enrollment.session, now)
+    if problem:
+        raise EnrollmentRefused(problem)
     new = Attendance.attended if attended else Attendance.absent
     if enrollment.attendance != new:
         record(
