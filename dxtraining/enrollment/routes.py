@@ -13,7 +13,6 @@ from wtforms import SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..auth.permissions import coordinator_required, require_coordinator_of, secretariat_required
-from ..database import utcnow
 from ..extensions import db
 from ..forms import STRIP, IntegerField, NoControlCharacters
 from ..people.models import Person
@@ -173,7 +172,7 @@ def _manage_context(session: TrainingSession, municipality, submitted: str = "")
         move=MoveForm(),
         cancel_form=CancelForm(),
         withdrawable={e.id for e in enrollments if services.withdraw_problem(e, current_user) is None},
-        deciding=not session.is_cancelled and bool(session.days) and utcnow() < session.starts_at,
+        decision_problem=services.decision_problem(session),
         seats=seats_by_municipality(session),
         seats_form=_seats_form(session, submitted == "seats_form") if current_user.is_secretariat else None,
         municipalities=municipalities(),

@@ -273,6 +273,10 @@ def _seat_or_wait(
         _tell(enrollment, "enrollment_waiting", position=position)
 
 
+# The audit reason of a promotion: a record, kept in Japanese like the reasons people type.
+PROMOTED = "キャンセル待ちから繰り上げ"
+
+
 def promote(session: TrainingSession, actor: Person | None = None, now: datetime | None = None) -> list[Enrollment]:
     """Give every free seat to the next person waiting who may take it; call inside the session's lock.
 
@@ -297,9 +301,7 @@ def promote(session: TrainingSession, actor: Person | None = None, now: datetime
             break
         race_window()
         heads[chosen.municipality_id].pop(0)
-        _set_status(
-            chosen, EnrollmentStatus.confirmed, actor, reason="キャンセル待ちから繰り上げ"
-        )  # a record, kept in Japanese
+        _set_status(chosen, EnrollmentStatus.confirmed, actor, reason=PROMOTED)
         state.confirmed[chosen.municipality_id] += 1
         _tell(chosen, "enrollment_promoted")
         promoted.append(chosen)
@@ -372,6 +374,13 @@ def _load(enrollment_id: int, locked: TrainingSession | None = None) -> Enrollme
     return enrollment
 
 
+def decision_problem(session: TrainingSession, now: datetime | None = None) -> str | None:
+    """Why pending applications of the session can no longer be decided (cancelled or begun); None if they can."""
+    if session.is_cancelled or (session.days and (now or utcnow()) >= session.starts_at):
+        return _("中止または開始済みの開催回の申込は処理できません。")
+    return None
+
+
 def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, comment: str = "") -> Enrollment:
     """The coordinator approves (seat or waiting list) or declines a pending application."""
     with locked_transaction(TrainingSession, session_id) as session:
@@ -380,8 +389,9 @@ def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, co
             raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
         if enrollment.status != EnrollmentStatus.pending:
             raise EnrollmentRefused(_("この申込はすでに処理されています。"))
-        if session.is_cancelled or utcnow() >= session.starts_at:
-            raise EnrollmentRefused(_("中止または開始済みの開催回の申込は処理できません。"))
+        problem = decision_problem(session)
+        if problem:
+            raise EnrollmentRefused(problem)
         enrollment.decision_comment = comment.strip()
         if approve:
             _seat_or_wait(enrollment, seat_state(session), actor)
