@@ -42,7 +42,17 @@ class IntegerField(wtforms.IntegerField):
         super().process_formdata(valuelist)
 
 
-required = wtforms.validators.InputRequired(message=_l("入力してください。"))
+class Required(wtforms.validators.InputRequired):
+    """The field must be filled in: spaces alone do not count (they are stripped to nothing)."""
+
+    def __call__(self, form, field) -> None:
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise wtforms.validators.StopValidation(self.message)
+
+
+required = Required(message=_l("入力してください。"))
 
 
 def text_field(label, max_length: int, required_field: bool = False, multiline: bool = False, **kwargs):

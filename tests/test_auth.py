@@ -37,7 +37,7 @@ def test_wrong_password_and_unknown_email_give_the_same_message(anonymous, make_
     person = make_person()
     wrong = anonymous.signin(person, "not the password")
     unknown = anonymous.signin("nobody@city.koshigaya.saitama.jp", "not the password")
-    assert wrong.status_code == unknown.status_code == 200
+    assert wrong.status_code == unknown.status_code == 422
     message = "メールアドレスまたはパスワードが正しくありません。"
     assert message in text_of(wrong) and message in text_of(unknown)
 
@@ -46,7 +46,7 @@ def test_signin_is_rate_limited_per_account(app, anonymous, make_person):
     app.config["SIGNIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
     person = make_person()
     for _ in range(3):
-        assert anonymous.signin(person, "wrong password!").status_code == 200
+        assert anonymous.signin(person, "wrong password!").status_code == 422
     blocked = anonymous.signin(person, PASSWORD)
     assert blocked.status_code == 429
     assert "短時間に操作が集中しました" in text_of(blocked)
@@ -55,7 +55,7 @@ def test_signin_is_rate_limited_per_account(app, anonymous, make_person):
 def test_signin_is_rate_limited_per_address(app, anonymous, make_person):
     app.config["SIGNIN_LIMIT_PER_ADDRESS"] = "4 per 15 minutes"
     for n in range(4):
-        assert anonymous.signin(f"guess{n}@city.koshigaya.saitama.jp", "wrong password!").status_code == 200
+        assert anonymous.signin(f"guess{n}@city.koshigaya.saitama.jp", "wrong password!").status_code == 422
     assert anonymous.signin(make_person(), PASSWORD).status_code == 429
 
 
@@ -86,7 +86,7 @@ def test_signup_only_with_a_municipality_domain(anonymous, app):
         "password_confirm": "a long password",
     }
     refused = anonymous.post("/signup", form)
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "参加している市町のものではありません" in text_of(refused)
     assert 'aria-describedby="email-hint email-error"' in text_of(refused)
     assert db.session.scalar(db.select(db.func.count(Person.id))) == 0
@@ -96,7 +96,7 @@ def test_signup_only_with_a_municipality_domain(anonymous, app):
     person = db.session.scalar(db.select(Person))
     assert person.email == "taro@city.koshigaya.saitama.jp"
     assert person.municipality.name == "越谷市"
-    assert anonymous.signin(person.email, "a long password").status_code == 200  # not confirmed yet
+    assert anonymous.signin(person.email, "a long password").status_code == 422  # not confirmed yet
 
     confirm = anonymous.get(last_link("email_confirmation"))
     assert confirm.status_code == 302
@@ -207,3 +207,14 @@ def test_profile_change_of_rank_and_department_is_logged(client_for, make_person
     assert entry.before == {"department": "総務部 人事課", "rank_id": staff_rank_id, "job_title": ""}
     assert entry.after["department"] == "総合政策部 政策課"
     assert entry.after["rank_id"] == chief.id
+
+
+def test_a_name_of_only_spaces_is_not_a_name(client_for, make_person):
+    person = make_person(name="草加 太郎")
+    user = client_for(person)
+    form = {"name": "\u3000 ", "name_kana": "そうか たろう", "department": "総務課", "rank_id": person.rank_id}
+    response = user.post("/profile", {**form, "locale": "ja"})
+    assert response.status_code == 422 and 'id="name-error"' in response.get_data(as_text=True)
+    assert "入力してください。" in text_of(response)
+    db.session.refresh(person)
+    assert person.name == "草加 太郎"

@@ -402,3 +402,30 @@ def test_applying_costs_the_same_queries_whether_1_or_50_people_are_in_line(clie
         return len(statements)
 
     assert measure(1) == measure(50)
+
+
+def test_a_refused_reordering_or_decision_comes_back_next_to_its_row(client_for, make_person, session):
+    line = [services.apply(make_person("草加市", name=f"待ち {n}"), session.id) for n in range(4)][2:]  # 2 waiting
+    approval = make_session(enrollment_mode=EnrollmentMode.approval)
+    pending = services.apply(make_person("草加市", name="承認 待子"), approval.id)
+    coordinator = client_for(make_person("草加市", coordinator=True))
+
+    blank = coordinator.post(f"/enrollments/{line[1].id}/move", {"direction": "up", "reason": "   "})
+    assert blank.status_code == 422
+    html = blank.get_data(as_text=True)
+    error = f'id="reason-{line[1].id}-error"'
+    assert error in html and f'href="#reason-{line[1].id}"' in html  # next to the row's field, and in the summary
+    assert f'id="reason-{line[0].id}-error"' not in html and html.count('aria-invalid="true"') == 1
+    too_long = coordinator.post(f"/enrollments/{line[1].id}/move", {"direction": "up", "reason": "理" * 301})
+    assert too_long.status_code == 422 and "理" * 301 in too_long.get_data(as_text=True)  # what was typed stays
+    assert [e.id for e in services.waiting_line(session.id)] == [line[0].id, line[1].id]  # nothing moved
+
+    comment = coordinator.post(f"/enrollments/{pending.id}/decide", {"decision": "decline", "comment": "x" * 301})
+    assert comment.status_code == 422 and f'id="comment-{pending.id}-error"' in comment.get_data(as_text=True)
+    db.session.refresh(pending)
+    assert pending.status == EnrollmentStatus.pending
+    forged = coordinator.post(f"/enrollments/{pending.id}/decide", {"decision": "maybe"})
+    assert forged.status_code == 400
+
+    nobody = coordinator.post(f"/sessions/{session.id}/manage/112216/nominate", {"person_id": "999999"})
+    assert nobody.status_code == 422 and 'id="person_id-error"' in nobody.get_data(as_text=True)

@@ -71,7 +71,7 @@ def test_cancelling_a_session_tells_everyone(secretariat, make_person, municipal
     session = make_session()
     person = make_person("草加市")
     enrollment.apply(person, session.id)
-    assert secretariat.post(f"/sessions/{session.id}/cancel", {"reason": ""}).status_code == 200
+    assert secretariat.post(f"/sessions/{session.id}/cancel", {"reason": ""}).status_code == 422
     assert secretariat.post(f"/sessions/{session.id}/cancel", {"reason": "台風接近のため"}).status_code == 302
     db.session.refresh(session)
     assert session.is_cancelled

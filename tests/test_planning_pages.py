@@ -51,7 +51,7 @@ def test_secretariat_switches_a_session_online_with_a_reason(client_for, make_pe
     enroll(session, confirmed, EnrollmentStatus.confirmed)
     user = client_for(make_person(secretariat=True))
     refused = user.post(f"/sessions/{session.id}/format", {"format": "online", "online_url": URL, "reason": ""})
-    assert refused.status_code == 200 and "入力してください。" in text_of(refused)
+    assert refused.status_code == 422 and "入力してください。" in text_of(refused)
     db.session.refresh(session)
     assert session.format == SessionFormat.in_person
     done = user.post(

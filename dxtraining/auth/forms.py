@@ -5,18 +5,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, Length
 
-from ..forms import STRIP, NoControlCharacters
+from ..forms import STRIP, NoControlCharacters, required
 from .passwords import MIN_LENGTH
 
-_required = InputRequired(message=_l("入力してください。"))
-_email = [_required, Length(max=254), Email(message=_l("メールアドレスの形式が正しくありません。"))]
+_email = [required, Length(max=254), Email(message=_l("メールアドレスの形式が正しくありません。"))]
 
 
 class SignInForm(FlaskForm):
     email = EmailField(_l("メールアドレス"), filters=STRIP, validators=_email)
-    password = PasswordField(_l("パスワード"), validators=[_required, Length(max=200)])
+    password = PasswordField(_l("パスワード"), validators=[required, Length(max=200)])
     remember = BooleanField(_l("ログイン状態を保持する"))
 
 
@@ -24,14 +23,14 @@ class PasswordFields:
     password = PasswordField(
         _l("パスワード"),
         validators=[
-            _required,
+            required,
             Length(min=MIN_LENGTH, max=200, message=_l("%(min)d文字以上で入力してください。", min=MIN_LENGTH)),
         ],
         description=_l("%(min)d文字以上。", min=MIN_LENGTH),
     )
     password_confirm = PasswordField(
         _l("パスワード（確認）"),
-        validators=[_required, EqualTo("password", message=_l("パスワードが一致しません。"))],
+        validators=[required, EqualTo("password", message=_l("パスワードが一致しません。"))],
     )
 
 
@@ -46,17 +45,17 @@ class SignUpForm(PasswordFields, FlaskForm):
         validators=_email,
         description=_l("所属する市町のドメインのアドレスのみ登録できます。"),
     )
-    name = StringField(_l("氏名"), filters=STRIP, validators=[_required, Length(max=80), NoControlCharacters()])
+    name = StringField(_l("氏名"), filters=STRIP, validators=[required, Length(max=80), NoControlCharacters()])
     name_kana = StringField(
-        _l("ふりがな"), filters=STRIP, validators=[_required, Length(max=120), NoControlCharacters()]
+        _l("ふりがな"), filters=STRIP, validators=[required, Length(max=120), NoControlCharacters()]
     )
     department = StringField(
         _l("所属"),
         filters=STRIP,
-        validators=[_required, Length(max=120), NoControlCharacters()],
+        validators=[required, Length(max=120), NoControlCharacters()],
         description=_l("例：総合政策部 政策課"),
     )
-    rank_id = SelectField(_l("職層"), coerce=int, validators=[_required])
+    rank_id = SelectField(_l("職層"), coerce=int, validators=[required])
 
 
 class EmailForm(FlaskForm):

@@ -27,8 +27,8 @@ def _account_key() -> str:
 
 
 def _failed(response) -> bool:
-    # Only failed attempts count against the limits: a failed sign-in re-renders the form.
-    return response.status_code == 200
+    # Only failed attempts count against the limits: a failed sign-in re-renders the form, refused (422).
+    return response.status_code == 422
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -55,7 +55,7 @@ def signin():
             session.pop("survey_keys", None)  # a previous user's survey edit keys never carry over
             login_user(person, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/signin.html", form=form)
+    return render_template("auth/signin.html", form=form), (422 if form.errors else 200)
 
 
 @bp.post("/signout")
@@ -91,7 +91,7 @@ def signup():
             )
         else:
             return render_template("auth/check_email.html", email=form.email.data)
-    return render_template("auth/signup.html", form=form)
+    return render_template("auth/signup.html", form=form), (422 if form.errors else 200)
 
 
 @bp.get("/confirm/<token>")
@@ -111,7 +111,7 @@ def reset_request():
     if form.validate_on_submit():
         services.send_password_reset(form.email.data)
         return render_template("auth/check_email.html", email=form.email.data, reset=True)
-    return render_template("auth/reset_request.html", form=form)
+    return render_template("auth/reset_request.html", form=form), (422 if form.errors else 200)
 
 
 def _password_link(token: str, purpose: str, template: str):
@@ -124,7 +124,7 @@ def _password_link(token: str, purpose: str, template: str):
         flash(_("パスワードを設定しました。新しいパスワードでログインしてください。"), "success")
         logout_user()
         return redirect(url_for("auth.signin"))
-    return render_template(template, form=form, person=person)
+    return render_template(template, form=form, person=person), (422 if form.errors else 200)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

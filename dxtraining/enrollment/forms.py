@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, Length, NumberRange, Optional
 
-from ..forms import STRIP, IntegerField, NoControlCharacters
-
-_required = InputRequired(message=_l("入力してください。"))
+from ..forms import STRIP, IntegerField, NoControlCharacters, required
 
 
 class ApplyForm(FlaskForm):
@@ -41,20 +39,20 @@ class DecisionForm(FlaskForm):
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
     reason = StringField(
-        _l("並べ替えの理由"), filters=STRIP, validators=[_required, Length(max=300), NoControlCharacters()]
+        _l("並べ替えの理由"), filters=STRIP, validators=[required, Length(max=300), NoControlCharacters()]
     )
 
 
 class NominateForm(FlaskForm):
-    person_id = SelectField(_l("推薦する職員"), coerce=int, validators=[_required])
+    person_id = SelectField(_l("推薦する職員"), coerce=int, validators=[required])
     note = StringField(
         _l("連絡事項（任意）"), filters=STRIP, validators=[Optional(), Length(max=500), NoControlCharacters()]
     )
 
 
 class GiveSeatsForm(FlaskForm):
-    seats = IntegerField(_l("譲る席数"), validators=[_required, NumberRange(min=1, max=1000)])
-    to = SelectField(_l("譲り先"), validators=[_required])
+    seats = IntegerField(_l("譲る席数"), validators=[required, NumberRange(min=1, max=1000)])
+    to = SelectField(_l("譲り先"), validators=[required])
     reason = StringField(
         _l("理由（任意）"), filters=STRIP, validators=[Optional(), Length(max=300), NoControlCharacters()]
     )

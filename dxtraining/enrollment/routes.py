@@ -10,12 +10,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from ..auth.permissions import coordinator_required, require_coordinator_of, secretariat_required
 from ..extensions import db
-from ..forms import STRIP, IntegerField, NoControlCharacters
-from ..people.models import Person
+from ..forms import STRIP, IntegerField, NoControlCharacters, required
+from ..people.models import Municipality, Person
 from ..people.services import municipalities, municipality_by_code
 from ..sessions.models import TrainingSession
 from ..sessions.routes import session_page
@@ -102,9 +102,7 @@ def cancel(enrollment_id: int):
 
 
 class SeatsForm(FlaskForm):
-    capacity = IntegerField(
-        _l("定員"), validators=[InputRequired(message=_l("入力してください。")), NumberRange(min=1, max=10000)]
-    )
+    capacity = IntegerField(_l("定員"), validators=[required, NumberRange(min=1, max=10000)])
     reason = StringField(
         _l("理由（任意）"),
         id="seats-reason",  # the page also has the give-seats form's reason field
@@ -127,7 +125,7 @@ def _seats_form(session: TrainingSession, submitted: bool = True):
             IntegerField(
                 m.name,
                 default=session.quota_for(m.id),
-                validators=[InputRequired(message=_l("入力してください。")), NumberRange(min=0, max=10000)],
+                validators=[required, NumberRange(min=0, max=10000)],
             ),
         )
     return Form(capacity=session.capacity) if submitted else Form(formdata=None, capacity=session.capacity)
@@ -168,8 +166,9 @@ def _manage_context(session: TrainingSession, municipality, submitted: str = "")
         by_status=by_status,
         nominate=nominate,
         give=give,
-        decision=DecisionForm(),
-        move=MoveForm(),
+        decision=form(DecisionForm, "decision"),
+        move=form(MoveForm, "move"),
+        refused_row=None,  # the enrollment whose row form was refused, if any (see _row_again)
         cancel_form=CancelForm(),
         withdrawable={e.id for e in enrollments if services.withdraw_problem(e, current_user) is None},
         decision_problem=services.decision_problem(session),
@@ -199,12 +198,20 @@ def _back(session_id: int, code: str):
     return redirect(url_for("enrollment.manage", session_id=session_id, code=code))
 
 
-def _manage_again(session_id: int, code: str, name: str, form, refused: services.EnrollmentRefused | None = None):
-    """The manage page again (422) with the form `name` that was refused: what was typed stays, and the problem
-    shows next to its field (a quotas problem next to the first quota), or at the top when it has none."""
+def _manage_again(
+    session_id: int,
+    code: str,
+    name: str,
+    form,
+    refused: services.EnrollmentRefused | None = None,
+    row: int | None = None,
+):
+    """The manage page again (422) with the form `name` that was refused (in the table, the one of enrollment
+    `row`): what was typed stays, and the problem shows next to its field (a quotas problem next to the first
+    quota), or at the top when it has none."""
     session, municipality = _managed(session_id, code)
     context = _manage_context(session, municipality, submitted=name)
-    context[name] = form
+    context[name], context["refused_row"] = form, row
     if refused is not None:
         quota = next((field for field in form._fields if field.startswith("quota_")), None)
         field = refused.field if refused.field in form else (quota if refused.field == "quotas" else None)
@@ -213,6 +220,23 @@ def _manage_again(session_id: int, code: str, name: str, form, refused: services
         else:
             form[field].errors = [*form[field].errors, refused.message]
     return render_template("enrollment/manage.html", **context), 422
+
+
+def _code_of(enrollment: Enrollment) -> str:
+    """The code of the municipality whose seats the application counts on (whose manage page lists it)."""
+    return db.session.get(Municipality, enrollment.municipality_id).code
+
+
+def _row_again(enrollment: Enrollment, code: str, name: str, form):
+    """The manage page again (422) after a row's form (a decision's comment, a reordering's reason) was refused:
+    the problem next to that row's field, with what was typed. A forged button value is a bad request."""
+    buttons = {"decision": "decision", "move": "direction"}
+    if form[buttons[name]].errors:
+        abort(400)
+    for f in form:
+        if f.short_name != "csrf_token":
+            f.id = f"{f.short_name}-{enrollment.id}"  # the ids the row's fields have on the page
+    return _manage_again(enrollment.session_id, code, name, form, row=enrollment.id)
 
 
 def _flash_outcome(action, success) -> None:
@@ -244,13 +268,14 @@ def decide(enrollment_id: int):
     enrollment = _enrollment_or_404(enrollment_id)
     require_coordinator_of(enrollment.municipality_id)
     form = DecisionForm()
-    code, session_id = enrollment.person.municipality.code, enrollment.session_id
-    if form.validate_on_submit():
-        approve = form.decision.data == "approve"
-        _flash_outcome(
-            lambda: services.decide(enrollment.id, session_id, current_user, approve, form.comment.data or ""),
-            _decided,
-        )
+    code, session_id = _code_of(enrollment), enrollment.session_id
+    if not form.validate_on_submit():
+        return _row_again(enrollment, code, "decision", form)
+    approve = form.decision.data == "approve"
+    _flash_outcome(
+        lambda: services.decide(enrollment.id, session_id, current_user, approve, form.comment.data or ""),
+        _decided,
+    )
     return _back(session_id, code)
 
 
@@ -260,15 +285,14 @@ def move(enrollment_id: int):
     enrollment = _enrollment_or_404(enrollment_id)
     require_coordinator_of(enrollment.municipality_id)
     form = MoveForm()
-    code, session_id = enrollment.person.municipality.code, enrollment.session_id
-    if form.validate_on_submit():
-        offset = -1 if form.direction.data == "up" else 1
-        _flash_outcome(
-            lambda: services.move_in_line(enrollment.id, session_id, current_user, offset, form.reason.data),
-            _("順番を変更しました。"),
-        )
-    else:
-        flash(_("並べ替えの理由を入力してください。"), "error")
+    code, session_id = _code_of(enrollment), enrollment.session_id
+    if not form.validate_on_submit():
+        return _row_again(enrollment, code, "move", form)
+    offset = -1 if form.direction.data == "up" else 1
+    _flash_outcome(
+        lambda: services.move_in_line(enrollment.id, session_id, current_user, offset, form.reason.data),
+        _("順番を変更しました。"),
+    )
     return _back(session_id, code)
 
 
@@ -285,9 +309,8 @@ def nominate(session_id: int, code: str):
                 "%(name)sさんを推薦しました。%(outcome)s", name=person.name, outcome=_outcome(nominated)
             ),
         )
-    else:
-        flash(_("推薦する職員を選んでください。"), "error")
-    return _back(session_id, code)
+        return _back(session_id, code)
+    return _manage_again(session_id, code, "nominate", form)
 
 
 @bp.post("/sessions/<int:session_id>/manage/<code>/give")

@@ -6,20 +6,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from ..forms import STRIP, NoControlCharacters
-
-_required = InputRequired(message=_l("入力してください。"))
+from ..forms import STRIP, NoControlCharacters, required
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("氏名"), filters=STRIP, validators=[_required, Length(max=80), NoControlCharacters()])
+    name = StringField(_l("氏名"), filters=STRIP, validators=[required, Length(max=80), NoControlCharacters()])
     name_kana = StringField(
-        _l("ふりがな"), filters=STRIP, validators=[_required, Length(max=120), NoControlCharacters()]
+        _l("ふりがな"), filters=STRIP, validators=[required, Length(max=120), NoControlCharacters()]
     )
-    department = StringField(_l("所属"), filters=STRIP, validators=[_required, Length(max=120), NoControlCharacters()])
-    rank_id = SelectField(_l("職層"), coerce=int, validators=[_required])
+    department = StringField(_l("所属"), filters=STRIP, validators=[required, Length(max=120), NoControlCharacters()])
+    rank_id = SelectField(_l("職層"), coerce=int, validators=[required])
     job_title = StringField(
         _l("職名"),
         filters=STRIP,
@@ -27,7 +25,7 @@ class ProfileForm(FlaskForm):
         description=_l("例：副課長、主査（任意）"),
     )
     locale = SelectField(
-        _l("表示言語"), choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")], validators=[_required]
+        _l("表示言語"), choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")], validators=[required]
     )
     wants_session_reminders = BooleanField(_l("研修の前日にリマインダーを受け取る"))
     wants_survey_reminders = BooleanField(_l("アンケートの回答期限前にリマインダーを受け取る"))

@@ -44,7 +44,7 @@ def profile():
         session["locale"] = form.locale.data  # this browser follows the saved choice at once
         flash(_("プロフィールを保存しました。") if changed else _("変更はありませんでした。"), "success")
         return redirect(url_for("people.profile"))
-    return render_template("people/profile.html", form=form)
+    return render_template("people/profile.html", form=form), (422 if form.errors else 200)
 
 
 @bp.get("/municipalities")

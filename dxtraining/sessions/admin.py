@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import NumberRange
 
 from ..audit.services import changes, record
 from ..auth.permissions import secretariat_required
@@ -19,7 +19,7 @@ from ..courses.models import Course, CurriculumModule, SessionFormat
 from ..courses.services import curriculum_tree, flatten
 from ..database import locked_transaction, utcnow
 from ..extensions import db
-from ..forms import IntegerField
+from ..forms import IntegerField, required
 from ..i18n.dates import TOKYO
 from ..people.services import municipalities
 from . import services
@@ -51,7 +51,7 @@ def _session_form(course: Course, session: TrainingSession | None, creating: boo
                 IntegerField(
                     m.name,
                     default=course.default_quota,
-                    validators=[InputRequired(message=_("入力してください。")), NumberRange(min=0, max=10000)],
+                    validators=[required, NumberRange(min=0, max=10000)],
                 ),
             )
     else:
@@ -193,7 +193,7 @@ def cancel(session_id: int):
             services.cancel_session(locked, reason)
         flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
         return redirect(url_for("sessions.detail", session_id=session_id))
-    return render_template("sessions/cancel.html", session=session, form=form)
+    return render_template("sessions/cancel.html", session=session, form=form), (422 if form.errors else 200)
 
 
 def _block_form(session: TrainingSession):

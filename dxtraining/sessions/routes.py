@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..auth.permissions import secretariat_required
 from ..courses.models import SessionFormat
 from ..extensions import db
-from ..forms import STRIP, NoControlCharacters
+from ..forms import STRIP, NoControlCharacters, required
 from .labels import FORMAT_LABELS, MODE_LABELS
 from .services import ValidationFailed, copy_for_next_year, load_session, seats_by_municipality, switch_format
 
@@ -42,7 +42,7 @@ class FormatSwitchForm(FlaskForm):
         _l("理由"),
         filters=STRIP,
         validators=[
-            InputRequired(message=_l("入力してください。")),
+            required,
             Length(max=1000),
             NoControlCharacters(multiline=True),
         ],
@@ -54,7 +54,7 @@ class CopyForm(FlaskForm):
     title = StringField(
         _l("新しい開催回の名前"),
         filters=STRIP,
-        validators=[InputRequired(message=_l("入力してください。")), Length(max=120), NoControlCharacters()],
+        validators=[required, Length(max=120), NoControlCharacters()],
     )
 
 
@@ -138,7 +138,9 @@ def switch(session_id: int):
             db.session.commit()
             flash(_("開催形式を変更し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
-    return render_template("sessions/format.html", session=session, form=form, format_labels=FORMAT_LABELS)
+    return render_template("sessions/format.html", session=session, form=form, format_labels=FORMAT_LABELS), (
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/sessions/<int:session_id>/copy", methods=["GET", "POST"])
@@ -151,4 +153,4 @@ def copy(session_id: int):
         db.session.commit()
         flash(_("次年度の開催回を作成しました。日程と申込期間を確認してください。"), "success")
         return redirect(url_for("sessions.detail", session_id=new.id))
-    return render_template("sessions/copy.html", session=session, form=form)
+    return render_template("sessions/copy.html", session=session, form=form), (422 if form.errors else 200)
