@@ -43,23 +43,78 @@ class IntegerField(wtforms.IntegerField):
 
 
 class Required(wtforms.validators.InputRequired):
-    """The field must be filled in: spaces alone do not count (they are stripped to nothing)."""
+    """The field must be filled in (or, for a list, chosen): spaces alone do not count."""
 
     def __call__(self, form, field) -> None:
+        chosen = isinstance(field, (wtforms.SelectField, wtforms.RadioField, wtforms.SelectMultipleField))
+        self.message = _l("選択してください。") if chosen else _l("入力してください。")
         super().__call__(form, field)
         if isinstance(field.data, str) and not field.data.strip():
             field.errors[:] = []
             raise wtforms.validators.StopValidation(self.message)
 
 
-required = Required(message=_l("入力してください。"))
+required = Required()
+
+
+# WTForms' own messages read mechanically in Japanese ("フィールドは 300 文字を超えることはできません"): the app's
+# validators and date fields say it the way the rest of the app does.
+
+
+class Length(wtforms.validators.Length):
+    def __init__(self, min: int = -1, max: int = -1, message=None) -> None:
+        if message is None:
+            if min <= 0:
+                message = _l("%(max)d文字以内で入力してください。")
+            elif max == -1:
+                message = _l("%(min)d文字以上で入力してください。")
+            else:
+                message = _l("%(min)d～%(max)d文字で入力してください。")
+        super().__init__(min=min, max=max, message=message)
+
+
+class NumberRange(wtforms.validators.NumberRange):
+    def __init__(self, min=None, max=None, message=None) -> None:
+        if message is None:
+            if max is None:
+                message = _l("%(min)s以上の数を入力してください。")
+            elif min is None:
+                message = _l("%(max)s以下の数を入力してください。")
+            else:
+                message = _l("%(min)s～%(max)sの数を入力してください。")
+        super().__init__(min=min, max=max, message=message)
+
+
+class _Parsed:
+    """A date or time field that says in the user's language what it expected when it cannot read the value."""
+
+    expected = ""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(self.expected)) from None
+
+
+class DateField(_Parsed, wtforms.DateField):
+    expected = _l("正しい日付を入力してください（例：2027-02-01）。")
+
+
+class TimeField(_Parsed, wtforms.TimeField):
+    expected = _l("正しい時刻を入力してください（例：13:30）。")
+
+
+class DateTimeLocalField(_Parsed, wtforms.DateTimeLocalField):
+    expected = _l("正しい日時を入力してください（例：2027-01-10 09:00）。")
 
 
 def text_field(label, max_length: int, required_field: bool = False, multiline: bool = False, **kwargs):
     """A stripped text field with a length limit and no control characters (tabs and newlines if multiline)."""
     validators = [
         required if required_field else wtforms.validators.Optional(),
-        wtforms.validators.Length(max=max_length),
+        Length(max=max_length),
         NoControlCharacters(multiline=multiline),
     ]
     field = wtforms.TextAreaField if multiline else wtforms.StringField

@@ -38,6 +38,28 @@ def test_in_english_the_log_reads_in_english(client_for, make_person, municipali
     secretariat = client_for(make_person(secretariat=True))
     secretariat.post("/language", {"language": "en", "next": "/admin/audit"})
     page = text_of(secretariat.get("/admin/audit"))
-    assert "Status: Awaiting approval" in page and "Status: Confirmed" in page
+    assert "Status: —" in page and "Status: Confirmed" in page  # a new application had no status before
     assert "Soka City" in page and "草加市" not in page
     assert "：" not in page and "状態" not in page
+
+
+def test_the_log_records_the_status_an_application_really_had_before(make_person, municipalities):
+    from dxtraining.audit.models import AuditEntry
+    from dxtraining.extensions import db
+    from dxtraining.sessions.models import EnrollmentMode
+
+    person = make_person("草加市")
+    session = make_session(enrollment_mode=EnrollmentMode.approval)
+    first = services.apply(person, session.id)
+    services.cancel(first.id, session.id, person)
+    services.apply(person, session.id)  # again, onto the cancelled application
+    entries = db.session.scalars(
+        db.select(AuditEntry)
+        .where(AuditEntry.subject_type == "enrollment", AuditEntry.subject_id == first.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(e.action, e.before.get("status"), e.after.get("status")) for e in entries] == [
+        ("enrollment.applied", None, "pending"),
+        ("enrollment.status_changed", "pending", "cancelled"),
+        ("enrollment.applied", "cancelled", "pending"),
+    ]

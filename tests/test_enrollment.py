@@ -274,12 +274,12 @@ def test_attendance_only_for_confirmed_people_from_the_session_day(municipalitie
     session = small_session(municipalities)
     enrollment = services.apply(make_person("草加市"), session.id)
     coordinator = make_person("草加市", coordinator=True)
-    with pytest.raises(EnrollmentRefused, match="開催日から"):
+    with pytest.raises(EnrollmentRefused, match="から記録できます"):
         services.mark_attendance(enrollment.id, coordinator, True)
     reception = session.starts_at - timedelta(minutes=30)  # 13:00 on the day: the desk opens before the start
     assert to_tokyo(reception).date() == to_tokyo(session.starts_at).date()
     services.mark_attendance(enrollment.id, coordinator, False, now=reception)
-    with pytest.raises(EnrollmentRefused, match="開催日から"):
+    with pytest.raises(EnrollmentRefused, match="から記録できます"):
         services.mark_attendance(enrollment.id, coordinator, True, now=reception - timedelta(days=1))
     day = session.days[0]
     day.starts_at, day.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
@@ -289,6 +289,21 @@ def test_attendance_only_for_confirmed_people_from_the_session_day(municipalitie
     assert enrollment.attendance.value == "attended"
     with pytest.raises(EnrollmentRefused, match="他の市町"):
         services.mark_attendance(enrollment.id, make_person("越谷市", coordinator=True), False)
+
+
+def test_once_attendance_is_recorded_the_application_cannot_be_withdrawn(municipalities, make_person):
+    session = small_session(municipalities)
+    person = make_person("草加市")
+    enrollment = services.apply(person, session.id)
+    session.cancellation_deadline = session.starts_at  # this session lets people withdraw until it begins
+    db.session.commit()
+    reception = session.starts_at - timedelta(minutes=30)
+    services.mark_attendance(enrollment.id, make_person("草加市", coordinator=True), True, now=reception)
+    db.session.commit()
+    with pytest.raises(EnrollmentRefused, match="出欠が記録された申込は取り消せません"):
+        services.cancel(enrollment.id, session.id, person)
+    db.session.refresh(enrollment)
+    assert (enrollment.status, enrollment.attendance.value) == (EnrollmentStatus.confirmed, "attended")
 
 
 def test_every_person_ends_in_exactly_one_status_and_never_overbooked(municipalities, make_person):

@@ -189,7 +189,7 @@ def test_the_coordinator_is_told_where_an_application_landed_and_when_attendance
     assert "一番 目さんを推薦しました。参加確定です。" in said[0]
     assert "三番 目さんを推薦しました。空席がないため、キャンセル待ち（1番目）になりました。" in said[2]
     page = text_of(coordinator.get(f"/sessions/{session.id}/attendance/112216"))
-    assert "出欠は開催日から記録できます。" in page and "出欠を保存する" not in page
+    assert "出欠は開催日（" in page and "出欠を保存する" not in page
     secretariat = text_of(client_for(make_person(secretariat=True)).get(f"/sessions/{session.id}/manage/112216"))
     assert "全市町の名簿をCSVで出力" in secretariat and "全市町の名簿" not in text_of(
         coordinator.get(f"/sessions/{session.id}/manage/112216")

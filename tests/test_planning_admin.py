@@ -78,6 +78,38 @@ def test_cancelling_a_session_tells_everyone(secretariat, make_person, municipal
     assert "session_cancelled" in db.session.scalars(db.select(Message.kind)).all()
 
 
+def test_a_cancelled_session_is_not_edited_or_switched_and_nobody_is_told_of_changes(
+    secretariat, make_person, municipalities
+):
+    session = make_session()
+    enrollment.apply(make_person("草加市"), session.id)
+    blank = secretariat.post(f"/sessions/{session.id}/cancel", {"reason": " \u3000 "})
+    assert blank.status_code == 422 and 'id="reason-error"' in blank.get_data(as_text=True)
+    assert secretariat.post(f"/sessions/{session.id}/cancel", {"reason": "台風接近のため"}).status_code == 302
+    form = session_form(municipalities, venue_name="別の会場")
+    form.pop("capacity")
+    for url, data in (
+        (f"/sessions/{session.id}/edit", form),
+        (f"/sessions/{session.id}/format", {"format": "online", "online_url": "https://example.jp/m", "reason": "x"}),
+    ):
+        assert secretariat.get(url).status_code == 302, url
+        refused = secretariat.post(url, data, follow_redirects=True)
+        assert "この開催回は中止されています" in text_of(refused), url
+    db.session.refresh(session)
+    assert session.venue_name != "別の会場" and session.format.value == "in_person"
+    kinds = db.session.scalars(db.select(Message.kind)).all()
+    assert "session_cancelled" in kinds and "session_changed" not in kinds and "session_format_changed" not in kinds
+    page = text_of(secretariat.get(f"/sessions/{session.id}"))
+    assert "開催回を編集" not in page and "開催形式を切り替える" not in page
+
+
+def test_a_session_title_of_only_spaces_is_refused(secretariat, municipalities):
+    course = load_course()
+    response = secretariat.post(f"/courses/{course.id}/sessions/new", session_form(municipalities, title="\u3000 "))
+    assert response.status_code == 422 and 'id="title-error"' in response.get_data(as_text=True)
+    assert sessions_count() == 0
+
+
 def test_agenda_blocks_through_the_page(secretariat, make_person):
     session = make_session()
     course = session.course

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, Length
+from wtforms.validators import Email, EqualTo
 
-from ..forms import STRIP, NoControlCharacters, required
+from ..forms import STRIP, Length, NoControlCharacters, required
 from .passwords import MIN_LENGTH
 
 _email = [required, Length(max=254), Email(message=_l("メールアドレスの形式が正しくありません。"))]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, Optional
 
-from ..forms import STRIP, IntegerField, NoControlCharacters, required
+from ..forms import STRIP, IntegerField, Length, NoControlCharacters, NumberRange, required
 
 
 class ApplyForm(FlaskForm):

@@ -10,11 +10,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Optional
 
 from ..auth.permissions import coordinator_required, require_coordinator_of, secretariat_required
+from ..database import locked_transaction
 from ..extensions import db
-from ..forms import STRIP, IntegerField, NoControlCharacters, required
+from ..forms import STRIP, IntegerField, Length, NoControlCharacters, NumberRange, required
 from ..people.models import Municipality, Person
 from ..people.services import municipalities, municipality_by_code
 from ..sessions.models import TrainingSession
@@ -152,10 +153,18 @@ def _manage_context(session: TrainingSession, municipality, submitted: str = "")
         by_status[e.status].append(e)
     taken = {e.person_id for e in enrollments if e.status != EnrollmentStatus.cancelled}
     staff = db.session.scalars(
-        select(Person).where(Person.municipality_id == municipality.id).order_by(Person.name_kana)
+        select(Person)
+        .where(Person.municipality_id == municipality.id)
+        .options(joinedload(Person.rank))
+        .order_by(Person.name_kana)
     ).all()
+    limit = services.rank_limit(session.id, municipality.id)
     nominate = form(NominateForm, "nominate")
-    nominate.person_id.choices = [SelectChoice(p.id, f"{p.name}（{p.department}）") for p in staff if p.id not in taken]
+    nominate.person_id.choices = [  # only staff who may attend and have not applied yet
+        SelectChoice(p.id, f"{p.name}（{p.department}）")
+        for p in staff
+        if p.id not in taken and services.rank_problem(p, limit) is None
+    ]
     give = form(GiveSeatsForm, "give")
     give.to.choices = [SelectChoice("pool", _("共通枠（全市町）"))] + [
         SelectChoice(m.code, m.name) for m in municipalities() if m.id != municipality.id
@@ -375,14 +384,14 @@ def attendance(session_id: int, code: str):
         .all()
     )
     if form.validate_on_submit():
+        marks = {e.id: request.form.get(f"attendance-{e.id}") for e in confirmed}
         try:
-            for e in confirmed:
-                value = request.form.get(f"attendance-{e.id}")
-                if value in ("attended", "absent"):
-                    services.mark_attendance(e.id, current_user, value == "attended")
-            db.session.commit()
+            # under the seat lock: nobody withdraws between the check that a person is confirmed and the mark
+            with locked_transaction(TrainingSession, session.id):
+                for enrollment_id, value in marks.items():
+                    if value in ("attended", "absent"):
+                        services.mark_attendance(enrollment_id, current_user, value == "attended")
         except services.EnrollmentRefused as refused:
-            db.session.rollback()
             flash(refused.message, "error")
         else:
             flash(_("出欠を保存しました。"), "success")

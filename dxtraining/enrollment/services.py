@@ -23,7 +23,8 @@ from ..audit.services import record
 from ..courses.models import Course, CourseRankLimit
 from ..database import AwareDateTime, locked_transaction, race_window, unless_busy, utcnow
 from ..extensions import db
-from ..i18n.dates import to_tokyo
+from ..i18n.dates import format_date, to_tokyo
+from ..i18n.locale import current_locale
 from ..notifications.services import notify
 from ..people.models import Person, Rank
 from ..sessions.models import EnrollmentMode, SessionQuota, TrainingSession
@@ -347,7 +348,6 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             # At the end of the municipality's line, even after a coordinator has reordered it.
             enrollment.queue_rank = state.last_rank.get(municipality_id, 0) + 1
             enrollment.late_cancellation, enrollment.attendance = False, None
-            enrollment.status = EnrollmentStatus.pending
             action = "enrollment.applied" if nominated_by is None else "enrollment.nominated"
             actor = nominated_by or person
             if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
@@ -415,6 +415,8 @@ def withdraw_problem(enrollment: Enrollment, actor: Person, now: datetime | None
         return _("この開催回は中止されました。申込の取り消しは不要です。")
     if session.days and now >= session.starts_at:
         return _("開始した研修の申込は取り消せません。欠席は出欠の記録で扱います。")
+    if enrollment.attendance is not None:
+        return _("出欠が記録された申込は取り消せません。")
     if now >= session.cancellation_deadline and not actor.coordinates(enrollment.municipality_id):
         return _("キャンセル期限を過ぎています。取り消しは所属の研修担当者に依頼してください。")
     return None
@@ -549,7 +551,7 @@ def attendance_problem(session: TrainingSession, now: datetime | None = None) ->
     if session.is_cancelled:
         return _("中止された開催回の出欠は記録できません。")
     if to_tokyo(now or utcnow()).date() < to_tokyo(session.starts_at).date():
-        return _("出欠は開催日から記録できます。")
+        return _("出欠は開催日（%(day)s）から記録できます。", day=format_date(session.starts_at, current_locale()))
     return None
 
 

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
-from ..forms import STRIP, NoControlCharacters, required
+from ..forms import STRIP, Length, NoControlCharacters, required
 
 
 class ProfileForm(FlaskForm):

@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
-from wtforms.validators import NumberRange
 
 from ..audit.services import changes, record
 from ..auth.permissions import secretariat_required
@@ -19,7 +18,7 @@ from ..courses.models import Course, CurriculumModule, SessionFormat
 from ..courses.services import curriculum_tree, flatten
 from ..database import locked_transaction, utcnow
 from ..extensions import db
-from ..forms import IntegerField, required
+from ..forms import IntegerField, NumberRange, required
 from ..i18n.dates import TOKYO
 from ..people.services import municipalities
 from . import services
@@ -57,6 +56,10 @@ def _session_form(course: Course, session: TrainingSession | None, creating: boo
     else:
         Form.capacity = None  # capacity and quotas change on the seats page, under the seat lock
     form = Form(obj=session) if session else Form(capacity=course.default_capacity, format=course.default_format.value)
+    for n, day in enumerate(form.days, start=1):  # each day's fields say which day they are, on screen and in errors
+        day.form.date.label.text = _("%(n)d日目の日付", n=n)
+        day.form.start.label.text = _("%(n)d日目の開始時刻", n=n)
+        day.form.end.label.text = _("%(n)d日目の終了時刻", n=n)
     form.format.choices = [SelectChoice(f.value, str(label)) for f, label in FORMAT_LABELS.items()]
     form.enrollment_mode.choices = [SelectChoice(m.value, str(label)) for m, label in MODE_LABELS.items()]
     if session and not form.is_submitted():
@@ -173,6 +176,9 @@ def new(course_id: int):
 @secretariat_required
 def edit(session_id: int):
     session = services.load_session(session_id) or abort(404)
+    if services.cancelled_problem(session):
+        flash(services.cancelled_problem(session), "error")
+        return redirect(url_for("sessions.detail", session_id=session.id))
     return _edit(session.course, session)
 
 
@@ -186,13 +192,17 @@ def cancel(session_id: int):
         return redirect(url_for("sessions.detail", session_id=session.id))
     if form.validate_on_submit():
         reason, session_id = form.reason.data, session.id
-        with locked_transaction(TrainingSession, session_id) as locked:  # no application slips in meanwhile
-            if locked.is_cancelled:  # cancelled by someone else while this form was open
-                flash(_("この開催回はすでに中止されています。"), "error")
-                return redirect(url_for("sessions.detail", session_id=session_id))
-            services.cancel_session(locked, reason)
-        flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
-        return redirect(url_for("sessions.detail", session_id=session_id))
+        try:
+            with locked_transaction(TrainingSession, session_id) as locked:  # no application slips in meanwhile
+                if locked.is_cancelled:  # cancelled by someone else while this form was open
+                    flash(_("この開催回はすでに中止されています。"), "error")
+                    return redirect(url_for("sessions.detail", session_id=session_id))
+                services.cancel_session(locked, reason)
+        except services.ValidationFailed as failed:
+            form.reason.errors.append(failed.errors["reason"])
+        else:
+            flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
+            return redirect(url_for("sessions.detail", session_id=session_id))
     return render_template("sessions/cancel.html", session=session, form=form), (422 if form.errors else 200)
 
 

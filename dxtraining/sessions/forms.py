@@ -6,19 +6,26 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
     SelectField,
     SelectMultipleField,
-    TimeField,
     URLField,
 )
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Optional
 
-from ..forms import STRIP, IntegerField, required, text_field
+from ..forms import (
+    STRIP,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    Length,
+    NumberRange,
+    TimeField,
+    required,
+    text_field,
+)
 
 
 class DayForm(Form):

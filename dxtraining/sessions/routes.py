@@ -8,14 +8,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ..auth.permissions import secretariat_required
 from ..courses.models import SessionFormat
+from ..database import locked_transaction
 from ..extensions import db
-from ..forms import STRIP, NoControlCharacters, required
+from ..forms import STRIP, Length, NoControlCharacters, required
 from .labels import FORMAT_LABELS, MODE_LABELS
-from .services import ValidationFailed, copy_for_next_year, load_session, seats_by_municipality, switch_format
+from .models import TrainingSession
+from .services import (
+    ValidationFailed,
+    cancelled_problem,
+    copy_for_next_year,
+    load_session,
+    seats_by_municipality,
+    switch_format,
+)
 
 bp = Blueprint("sessions", __name__)
 
@@ -117,25 +126,28 @@ def session_page(session_id: int, apply_form=None) -> str:
 @secretariat_required
 def switch(session_id: int):
     session = _session_or_404(session_id)
+    if cancelled_problem(session):
+        flash(cancelled_problem(session), "error")
+        return redirect(url_for("sessions.detail", session_id=session.id))
     form = FormatSwitchForm(
         format=session.format.value, online_url=session.online_url, online_platform=session.online_platform
     )
     if form.validate_on_submit():
         try:
-            switch_format(
-                session,
-                SessionFormat(form.format.data),
-                form.reason.data,
-                current_user,
-                online_url=form.online_url.data or "",
-                online_platform=form.online_platform.data or "",
-            )
+            # under the seat lock: a cancellation or an edit at the same moment comes before or after, not between
+            with locked_transaction(TrainingSession, session.id) as locked:
+                switch_format(
+                    locked,
+                    SessionFormat(form.format.data),
+                    form.reason.data,
+                    current_user,
+                    online_url=form.online_url.data or "",
+                    online_platform=form.online_platform.data or "",
+                )
         except ValidationFailed as failed:
-            db.session.rollback()
             for name, message in failed.errors.items():
                 getattr(form, name, form.reason).errors.append(message)
         else:
-            db.session.commit()
             flash(_("開催形式を変更し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
     return render_template("sessions/format.html", session=session, form=form, format_labels=FORMAT_LABELS), (

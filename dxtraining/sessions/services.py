@@ -15,7 +15,8 @@ from ..audit.services import record
 from ..courses.models import Course, CurriculumModule, SessionFormat
 from ..database import utcnow
 from ..extensions import db
-from ..i18n.dates import TOKYO
+from ..i18n.dates import TOKYO, format_date
+from ..i18n.locale import current_locale
 from ..notifications.services import notify
 from ..people.models import Municipality, Person
 from .models import (
@@ -121,9 +122,9 @@ def day_warnings(starts: list[datetime]) -> list[str]:
         day: date = start.astimezone(TOKYO).date()
         holiday = jpholiday.is_holiday_name(day)
         if holiday:
-            warnings.append(_("%(day)sは祝日（%(name)s）です。", day=day.isoformat(), name=holiday))
+            warnings.append(_("%(day)sは祝日（%(name)s）です。", day=format_date(day, current_locale()), name=holiday))
         elif day.weekday() >= 5:
-            warnings.append(_("%(day)sは土曜日または日曜日です。", day=day.isoformat()))
+            warnings.append(_("%(day)sは週末です。", day=format_date(day, current_locale())))
     return warnings
 
 
@@ -143,9 +144,19 @@ _DEADLINES = ("applications_open_at", "applications_close_at", "cancellation_dea
 _SCHEDULE_FIELDS = ("format", "venue_name", "venue_address", "venue_room", "online_platform", "online_url")
 
 
+def cancelled_problem(session: TrainingSession) -> str | None:
+    """Why the session's plan can no longer change (it was cancelled: nobody is told of changes to it); None
+    when it can."""
+    if session.is_cancelled:
+        return _("この開催回は中止されています。日程や開催形式は変更できません。")
+    return None
+
+
 def save_session(course: Course, plan: SessionPlan, session: TrainingSession | None = None) -> TrainingSession:
     """Create or update a session from a checked plan. A change of date, time, place or format raises the
     revision, so calendars update the entry in place. The caller commits."""
+    if session is not None and cancelled_problem(session):
+        raise ValidationFailed({"title": cancelled_problem(session)})
     plan.warnings = check_plan(plan)
     creating = session is None
     if not creating:
@@ -245,6 +256,8 @@ def switch_format(
 ) -> FormatChange:
     """Switch between in person, online and hybrid. Records the reason, raises the revision and tells
     everyone confirmed or waiting. The caller commits."""
+    if cancelled_problem(session):
+        raise ValidationFailed({"format": cancelled_problem(session)})
     errors = {}
     if not reason.strip():
         errors["reason"] = _("切り替えの理由を入力してください。")

@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField
-from wtforms.validators import AnyOf, NumberRange, Optional
+from wtforms.validators import AnyOf, Optional
 
 from ..audit.services import changes, record
 from ..auth.permissions import secretariat_required
 from ..extensions import db
-from ..forms import IntegerField, required, text_field
+from ..forms import IntegerField, NumberRange, required, text_field
 from .models import Question, QuestionKind, Questionnaire, SurveyResponse, SurveySection
 from .services import load_questionnaire
 
