@@ -69,6 +69,21 @@ def test_session_file_has_timezone_stable_uids_and_no_meeting_url(client_for, ma
     assert event.walk("VALARM")[0].decoded("TRIGGER") == timedelta(days=-1)
 
 
+def test_the_session_file_of_a_confirmed_person_carries_their_seat_and_the_meeting_url(
+    client_for, make_person, hybrid
+):
+    confirmed, waiting = make_person("草加市"), make_person("草加市")
+    for person in (confirmed, waiting):
+        services.apply(person, hybrid.id)  # one seat: the second waits
+    mine = parse(client_for(confirmed).get(f"/sessions/{hybrid.id}/calendar.ics"))
+    assert URL in str(events(mine)[0]["LOCATION"]) and str(events(mine)[0]["STATUS"]) == "CONFIRMED"
+    theirs = parse(client_for(waiting).get(f"/sessions/{hybrid.id}/calendar.ics"))
+    assert URL not in theirs.to_ical().decode() and str(events(theirs)[0]["STATUS"]) == "TENTATIVE"
+    twin = make_session(title=hybrid.title)  # two sessions of the same name are two calendars
+    other = parse(client_for(waiting).get(f"/sessions/{twin.id}/calendar.ics"))
+    assert str(other["UID"]) != str(mine["UID"])
+
+
 def test_a_three_day_session_is_three_events(client_for, make_person, municipalities):
     days = [DayPlan(jst(2027, 3, d, 13, 30), jst(2027, 3, d, 16, 30)) for d in (2, 3, 4)]
     session = make_session(

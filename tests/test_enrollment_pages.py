@@ -7,6 +7,7 @@ import io
 import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -16,6 +17,7 @@ from dxtraining.database import utcnow
 from dxtraining.enrollment import services
 from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
 from dxtraining.extensions import db
+from dxtraining.i18n.dates import to_tokyo
 from dxtraining.notifications.models import Message
 from dxtraining.sessions.models import EnrollmentMode
 from dxtraining.sessions.services import cancel_session
@@ -429,3 +431,23 @@ def test_a_refused_reordering_or_decision_comes_back_next_to_its_row(client_for,
 
     nobody = coordinator.post(f"/sessions/{session.id}/manage/112216/nominate", {"person_id": "999999"})
     assert nobody.status_code == 422 and 'id="person_id-error"' in nobody.get_data(as_text=True)
+
+
+def test_a_roster_download_is_named_after_the_session_and_speaks_the_readers_language(client_for, make_person, session):
+    services.apply(make_person("草加市", rank="staff"), session.id)
+    coordinator = client_for(make_person("草加市", coordinator=True))
+    response = coordinator.get(f"/sessions/{session.id}/roster.csv?municipality=112216")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = response.headers["Content-Disposition"]
+    day = to_tokyo(session.starts_at).strftime("%Y%m%d")
+    assert f"filename*=UTF-8''{quote(f'名簿_{day}_{session.title}_草加市.csv')}" in disposition
+    coordinator.post("/language", {"language": "en", "next": "/"})
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                coordinator.get(f"/sessions/{session.id}/roster.csv?municipality=112216").data.decode("utf-8-sig")
+            )
+        )
+    )
+    assert rows[0][:3] == ["Municipality", "Department", "Rank"]
+    assert rows[1][0] == "Soka City" and rows[1][2] == "Staff"

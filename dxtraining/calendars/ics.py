@@ -140,9 +140,10 @@ def session_events(session: TrainingSession, viewer: Viewer, sequence_bump: int 
     return events
 
 
-def calendar(name: str, events: list[Event], method: str | None = "PUBLISH") -> bytes:
-    """A whole calendar: name, refresh hints for subscribers, the Tokyo VTIMEZONE and the events."""
-    cal = Calendar.new(prodid=PRODID, name=name, method=method, uid=f"{name}@{UID_DOMAIN}")
+def calendar(name: str, key: str, events: list[Event], method: str | None = "PUBLISH") -> bytes:
+    """A whole calendar: name, refresh hints for subscribers, the Tokyo VTIMEZONE and the events. `key` names
+    what the calendar holds ("session-3", "person-12"): its UID, which two sessions of the same title never share."""
+    cal = Calendar.new(prodid=PRODID, name=name, method=method, uid=f"{key}@{UID_DOMAIN}")
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")  # Outlook reads this one
     cal.add_component(tokyo_timezone())

@@ -40,5 +40,5 @@ def invitation_for(kind: str, context: dict[str, Any], person: Person | None, lo
         "filename": "invite.ics",
         "content_type": "text/calendar",
         "params": {"method": method, "charset": "utf-8"},
-        "content": calendar(session.title, events, method=method).decode(),
+        "content": calendar(session.title, f"session-{session.id}", events, method=method).decode(),
     }

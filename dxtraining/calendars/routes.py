@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from ..courses.models import Course
 from ..database import locked_transaction
+from ..enrollment.services import enrollment_of
 from ..extensions import db
 from ..i18n.locale import current_locale
 from ..people.models import Person
@@ -35,7 +36,7 @@ def session_file(session_id: int):
     sessions = services.sessions_with_agenda(TrainingSession.id == session_id)
     if not sessions:
         abort(404)
-    body, modified = services.public_feed(sessions, current_locale(), sessions[0].title)
+    body, modified = services.session_file(sessions[0], current_locale(), enrollment_of(current_user, session_id))
     return ics_response(body, modified, f"dx-training-session-{session_id}.ics")
 
 
@@ -46,7 +47,9 @@ def course_feed(course_id: int):
     if course is None:
         abort(404)
     sessions = services.sessions_with_agenda(TrainingSession.course_id == course.id)
-    body, modified = services.public_feed(sessions, current_locale(), course.display_title(current_locale()))
+    body, modified = services.public_feed(
+        sessions, current_locale(), course.display_title(current_locale()), f"course-{course.id}"
+    )
     return ics_response(body, modified, f"dx-training-course-{course_id}.ics")
 
 

@@ -69,17 +69,31 @@ def personal_feed(person: Person) -> tuple[bytes, object]:
         viewer = Viewer(locale=person.locale, enrollment=e, waiting_position=positions.get(e.id))
         events += session_events(e.session, viewer)
     name = "DX研修（受講予定）" if person.locale == "ja" else "DX training (my sessions)"
-    return calendar(name, events), _latest(
+    return calendar(name, f"person-{person.id}", events), _latest(
         last_change([e.session for e in shown], shown), {e.session_id for e in shown}
     )
 
 
-def public_feed(sessions: list[TrainingSession], locale: str, name: str) -> tuple[bytes, object]:
+def session_file(session: TrainingSession, locale: str, enrollment: Enrollment | None) -> tuple[bytes, object]:
+    """One session's file as its reader may see it: with their application, its status (and, once confirmed,
+    the meeting URL); without one, the public details."""
+    viewer = Viewer(
+        locale=locale,
+        enrollment=enrollment,
+        waiting_position=waiting_positions([enrollment]).get(enrollment.id) if enrollment else None,
+    )
+    events = session_events(session, viewer)
+    return calendar(session.title, f"session-{session.id}", events), last_change(
+        [session], [enrollment] if enrollment else []
+    )
+
+
+def public_feed(sessions: list[TrainingSession], locale: str, name: str, key: str) -> tuple[bytes, object]:
     """Public details only: no meeting URL, no personal status."""
     events = []
     for session in sessions:
         events += session_events(session, Viewer(locale=locale))
-    return calendar(name, events), last_change(sessions)
+    return calendar(name, key, events), last_change(sessions)
 
 
 def sessions_with_agenda(*where) -> list[TrainingSession]:
@@ -104,4 +118,6 @@ def municipality_feed(person: Person) -> tuple[bytes, object]:
     for session in sessions:
         events += session_events(session, Viewer(locale=person.locale, staff_confirmed=counts.get(session.id, 0)))
     name = f"DX研修（{person.municipality.name}）"
-    return calendar(name, events), _latest(last_change(sessions), {s.id for s in sessions})
+    return calendar(name, f"municipality-{person.municipality.code}", events), _latest(
+        last_change(sessions), {s.id for s in sessions}
+    )

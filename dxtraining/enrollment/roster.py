@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..i18n.dates import to_tokyo
+from ..i18n.locale import current_locale
 from ..people.models import Municipality, Person
 from .labels import ATTENDANCE_LABELS, STATUS_LABELS
 from .models import Enrollment, EnrollmentStatus
@@ -80,6 +81,7 @@ def roster_rows(session_id: int, municipality_id: int | None) -> list[list[objec
     ]
     rows: list[list[object]] = [header]
     place: dict[int, int] = {}
+    locale = current_locale()  # names in the language of the headers
     for e in db.session.scalars(query).unique():
         person = e.person
         if e.status == EnrollmentStatus.waiting:
@@ -88,9 +90,9 @@ def roster_rows(session_id: int, municipality_id: int | None) -> list[list[objec
             [
                 safe_cell(v)
                 for v in (
-                    person.municipality.name,
+                    person.municipality.display_name(locale),
                     person.department,
-                    person.rank.name if person.rank else "",
+                    person.rank.display_name(locale) if person.rank else "",
                     person.name,
                     person.name_kana,
                     person.email,
@@ -113,6 +115,18 @@ def as_csv(rows: list[list[object]]) -> bytes:
     for row in rows:
         writer.writerow([v.strftime(DATETIME_FORMAT) if isinstance(v, datetime) else v for v in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def file_name(session, municipality: Municipality | None, fmt: str) -> str:
+    """名簿_<first day>_<session>[_<municipality>].<fmt>: a coordinator's downloads say what they hold."""
+    parts = [_("名簿")]
+    if session.days:
+        parts.append(to_tokyo(session.starts_at).strftime("%Y%m%d"))
+    parts.append(session.title)
+    if municipality is not None:
+        parts.append(municipality.display_name(current_locale()))
+    name = "_".join(re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", part).strip() for part in parts if part)
+    return f"{name[:120]}.{fmt}"
 
 
 def sheet_title(title: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -413,26 +415,24 @@ def export(session_id: int, fmt: str):
     code = request.args.get("municipality", "")
     if fmt not in ("csv", "xlsx"):
         abort(404)
+    municipality = None
     if code:
         municipality = municipality_by_code(code)
         if municipality is None:
             abort(404)
         require_coordinator_of(municipality.id)
-        municipality_id = municipality.id
-    elif current_user.is_secretariat:
-        municipality_id = None
-    else:
+    elif not current_user.is_secretariat:
         abort(403)
-    rows = roster.roster_rows(session.id, municipality_id)
-    name = f"roster-session{session.id}{'-' + code if code else ''}.{fmt}"
+    rows = roster.roster_rows(session.id, municipality.id if municipality else None)
     if fmt == "csv":
-        return Response(
-            roster.as_csv(rows),
-            mimetype="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f"attachment; filename={name}"},
-        )
-    return Response(
-        roster.as_xlsx(rows, session.title),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
+        content, mimetype = roster.as_csv(rows), "text/csv"  # Flask adds "; charset=utf-8"
+    else:
+        content = roster.as_xlsx(rows, session.title)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # send_file writes a Japanese file name both ways browsers read it (filename*=UTF-8'' and an ASCII fallback)
+    return send_file(
+        io.BytesIO(content),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=roster.file_name(session, municipality, fmt),
     )
