@@ -69,9 +69,7 @@ def test_session_file_has_timezone_stable_uids_and_no_meeting_url(client_for, ma
     assert event.walk("VALARM")[0].decoded("TRIGGER") == timedelta(days=-1)
 
 
-def test_the_session_file_of_a_confirmed_person_carries_their_seat_and_the_meeting_url(
-    client_for, make_person, hybrid
-):
+def test_the_session_file_of_a_confirmed_person_carries_their_seat_and_the_meeting_url(client_for, make_person, hybrid):
     confirmed, waiting = make_person("草加市"), make_person("草加市")
     for person in (confirmed, waiting):
         services.apply(person, hybrid.id)  # one seat: the second waits

@@ -451,3 +451,15 @@ def test_a_roster_download_is_named_after_the_session_and_speaks_the_readers_lan
     )
     assert rows[0][:3] == ["Municipality", "Department", "Rank"]
     assert rows[1][0] == "Soka City" and rows[1][2] == "Staff"
+
+
+def test_the_home_page_lists_upcoming_sessions_with_their_window_and_my_status(client_for, make_person, session):
+    later = make_session(title="第9回", applications_open_at=utcnow() + timedelta(days=3))
+    person = make_person("草加市")
+    services.apply(person, session.id)
+    home = re.sub(r"<[^>]+>", "", text_of(client_for(person).get("/")))  # the words, as read
+    assert session.title in home and later.title in home
+    assert "受付中" in home and "受付前" in home and "あなたの申込：参加確定" in home
+    assert "申込者の管理" not in home
+    coordinator = client_for(make_person("草加市", coordinator=True)).get("/").get_data(as_text=True)
+    assert f"/sessions/{session.id}/manage/112216" in coordinator and f"/sessions/{later.id}/manage/112216" in coordinator

@@ -7,6 +7,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..database import utcnow
 from ..extensions import db
 from ..sessions.models import TrainingSession
 from ..sessions.services import uncovered_modules, upcoming_sessions
@@ -20,7 +21,7 @@ bp = Blueprint("courses", __name__)
 @login_required
 def catalog():
     courses = db.session.scalars(select(Course).order_by(Course.id)).all()
-    return render_template("courses/catalog.html", courses=courses, sessions=upcoming_sessions())
+    return render_template("courses/catalog.html", courses=courses, sessions=upcoming_sessions(), now=utcnow())
 
 
 @bp.get("/courses/<int:course_id>")

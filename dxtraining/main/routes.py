@@ -5,15 +5,29 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
+from ..database import utcnow
+from ..enrollment.models import Enrollment, EnrollmentStatus
 from ..extensions import db
+from ..sessions.services import upcoming_sessions
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html")
+    if not current_user.is_authenticated:
+        return render_template("main/index.html")
+    sessions = upcoming_sessions()
+    mine = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.person_id == current_user.id,
+            Enrollment.session_id.in_([s.id for s in sessions]),
+            Enrollment.status != EnrollmentStatus.cancelled,
+        )
+    ).all()
+    return render_template("main/index.html", sessions=sessions, mine={e.session_id: e for e in mine}, now=utcnow())
 
 
 @bp.post("/language")

@@ -92,6 +92,12 @@ class TrainingSession(db.Model):
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 
+    def window(self, now: datetime) -> str:
+        """Where the application window stands: "before", "open" or "closed"."""
+        if now < self.applications_open_at:
+            return "before"
+        return "open" if now < self.applications_close_at else "closed"
+
     @property
     def has_venue(self) -> bool:
         return self.format in (SessionFormat.in_person, SessionFormat.hybrid)
