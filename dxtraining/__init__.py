@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -132,6 +133,11 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["time"] = dates.format_time
     app.jinja_env.filters["iso"] = dates.iso
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ATTENDANCE_LABELS=ATTENDANCE_LABELS)
+    # Japanese sets labels and asides with full-width marks (氏名：…, 承認待ち（3）), English with its own.
+    app.jinja_env.globals["colon"] = lambda: "：" if current_locale() == "ja" else ": "
+    app.jinja_env.filters["paren"] = lambda text: (
+        (Markup("（%s）") if current_locale() == "ja" else Markup(" (%s)")) % text
+    )
 
     @app.context_processor
     def _globals() -> dict:

@@ -462,4 +462,16 @@ def test_the_home_page_lists_upcoming_sessions_with_their_window_and_my_status(c
     assert "受付中" in home and "受付前" in home and "あなたの申込：参加確定" in home
     assert "申込者の管理" not in home
     coordinator = client_for(make_person("草加市", coordinator=True)).get("/").get_data(as_text=True)
-    assert f"/sessions/{session.id}/manage/112216" in coordinator and f"/sessions/{later.id}/manage/112216" in coordinator
+    assert (
+        f"/sessions/{session.id}/manage/112216" in coordinator and f"/sessions/{later.id}/manage/112216" in coordinator
+    )
+
+
+def test_in_english_pages_use_english_punctuation(client_for, make_person, session):
+    coordinator = client_for(make_person("草加市", coordinator=True))
+    coordinator.post("/language", {"language": "en", "next": "/"})
+    page = text_of(coordinator.get(f"/sessions/{session.id}/manage/112216"))
+    assert "Soka City" in page and "(0)</h2>" in page
+    assert "：" not in page and "（" not in page
+    home = text_of(coordinator.get("/"))
+    assert session.course.display_title("en") in home and "：" not in home

@@ -163,7 +163,7 @@ def _manage_context(session: TrainingSession, municipality, submitted: str = "")
     limit = services.rank_limit(session.id, municipality.id)
     nominate = form(NominateForm, "nominate")
     nominate.person_id.choices = [  # only staff who may attend and have not applied yet
-        SelectChoice(p.id, f"{p.name}（{p.department}）")
+        SelectChoice(p.id, _("%(name)s（%(department)s）", name=p.name, department=p.department))
         for p in staff
         if p.id not in taken and services.rank_problem(p, limit) is None
     ]

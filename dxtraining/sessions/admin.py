@@ -215,7 +215,10 @@ def _block_form(session: TrainingSession):
     ]
     instructors = db.session.scalars(select(Instructor).order_by(Instructor.name_kana, Instructor.id)).all()
     form.instructor_id.choices = [SelectChoice(0, _("（なし）"))] + [
-        SelectChoice(i.id, f"{i.name}（{i.affiliation}）" if i.affiliation else i.name) for i in instructors
+        SelectChoice(
+            i.id, _("%(name)s（%(department)s）", name=i.name, department=i.affiliation) if i.affiliation else i.name
+        )
+        for i in instructors
     ]
     return form
 
