@@ -153,6 +153,8 @@ def test_approval_mode_waits_for_the_coordinator(municipalities, make_person):
     assert messages_to(b.person) == ["enrollment_pending", "enrollment_declined"]
     with pytest.raises(EnrollmentRefused, match="すでに処理"):
         services.decide(b.id, session.id, coordinator, approve=True)
+    with pytest.raises(EnrollmentRefused, match="見送りになりました。詳しくは所属の研修担当者"):
+        services.apply(b.person, session.id)  # a declined person is told whom to ask, not "already applied"
 
 
 def test_a_decision_names_the_session_it_locks_and_an_application_of_another_session_is_refused(

@@ -43,6 +43,7 @@ def test_secretariat_schedules_a_session_in_japan_time(secretariat, municipaliti
         ({"days-0-date": ""}, "日付・開始・終了をすべて入力してください。"),
         ({"days-0-date": "", "days-0-start": "", "days-0-end": ""}, "開催日を1日以上入力してください。"),
         ({"capacity": "abc"}, "無効な整数です。"),
+        ({"days-0-date": "2027-02-30"}, "正しい日付を入力してください"),
     ],
 )
 def test_a_bad_session_form_says_what_is_wrong_and_saves_nothing(secretariat, municipalities, override, message):
@@ -50,6 +51,15 @@ def test_a_bad_session_form_says_what_is_wrong_and_saves_nothing(secretariat, mu
     response = secretariat.post(f"/courses/{course.id}/sessions/new", session_form(municipalities, **override))
     assert response.status_code == 422
     assert message in text_of(response)
+    assert sessions_count() == 0
+
+
+def test_one_date_is_one_day_of_a_session(secretariat, municipalities):
+    form = session_form(municipalities)
+    form.update({"days-1-date": form["days-0-date"], "days-1-start": "17:00", "days-1-end": "18:00"})
+    response = secretariat.post(f"/courses/{load_course().id}/sessions/new", form)
+    assert response.status_code == 422 and "同じ日付が2回入力されています" in text_of(response)
+    assert 'href="#days-0-date"' in text_of(response)  # the summary links to the field
     assert sessions_count() == 0
 
 

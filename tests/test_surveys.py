@@ -280,7 +280,7 @@ def test_answer_page_marks_errors_and_results_page_draws_charts(client_for, cour
     session = ended_session(course, people)
     post = questionnaire(course, SurveyKind.post)
     user = client_for(people[0])
-    assert "事後アンケート" in text_of(user.get("/my/trainings"))
+    assert "事後アンケートに回答する" in text_of(user.get("/my/trainings"))
     url = f"/surveys/{post.id}/sessions/{session.id}"
     bad = user.post(url, {})
     assert bad.status_code == 422
@@ -289,6 +289,7 @@ def test_answer_page_marks_errors_and_results_page_draws_charts(client_for, cour
     assert user.post(url, full_answers(post)).status_code == 302
     for person in people[1:]:
         assert client_for(person).post(url, full_answers(post)).status_code == 302
+    assert "事後アンケート：回答済み" in text_of(user.get("/my/trainings"))
     again = text_of(user.get(url))
     assert "回答済みの内容を表示しています" in again  # the key kept in the browser's session
     secretariat = client_for(make_person(secretariat=True))

@@ -69,7 +69,7 @@ def apply(session_id: int):
 @bp.get("/my/trainings")
 @login_required
 def mine():
-    from ..surveys.services import open_surveys_for
+    from ..surveys.services import answered_by, open_surveys_for
 
     enrollments = services.my_enrollments(current_user)
     return render_template(
@@ -79,6 +79,7 @@ def mine():
         withdraw_problems={e.id: services.withdraw_problem(e, current_user) for e in enrollments},
         cancel_form=CancelForm(),
         surveys=open_surveys_for(current_user, enrollments),
+        answered=answered_by(current_user),
     )
 
 

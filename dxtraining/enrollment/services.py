@@ -335,6 +335,10 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             problem = window_problem(session)
             if problem:
                 raise EnrollmentRefused(problem)
+            if enrollment is not None and enrollment.status == EnrollmentStatus.declined:
+                raise EnrollmentRefused(
+                    _("この開催回への申込は見送りになりました。詳しくは所属の研修担当者にお問い合わせください。")
+                )
             if enrollment is not None and enrollment.status != EnrollmentStatus.cancelled:
                 raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。"))
             state = seat_state(session)

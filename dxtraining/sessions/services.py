@@ -85,6 +85,8 @@ def check_plan(plan: SessionPlan) -> list[str]:
     for earlier, later in zip(ordered, ordered[1:], strict=False):
         if later.starts_at < earlier.ends_at:
             errors["days"] = _("開催日の時間が重なっています。")
+        elif later.starts_at.astimezone(TOKYO).date() == earlier.starts_at.astimezone(TOKYO).date():
+            errors["days"] = _("同じ日付が2回入力されています。1日の中の休憩は時間割で設定してください。")
     if plan.capacity < 1:
         errors["capacity"] = _("定員は1以上にしてください。")
     if any(seats < 0 for seats in plan.quotas.values()):

@@ -128,6 +128,16 @@ def open_surveys_for(person: Person, enrollments: list[Enrollment]) -> dict[int,
     return found
 
 
+def answered_by(person: Person) -> set[tuple[int, int]]:
+    """(questionnaire id, session id) of every questionnaire the person has answered."""
+    rows = db.session.execute(
+        select(SurveyParticipant.questionnaire_id, SurveyParticipant.session_id).where(
+            SurveyParticipant.person_id == person.id, SurveyParticipant.answered.is_(True)
+        )
+    )
+    return {(questionnaire_id, session_id) for questionnaire_id, session_id in rows}
+
+
 def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
