@@ -347,3 +347,15 @@ def test_two_submissions_at_once_make_one_response(app, course, make_person):
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(SurveyResponse.id))) == 1
     assert sum(isinstance(o, services.SurveyRefused) for o in outcomes) == 1
+
+
+def test_the_response_rate_counts_everyone_asked_even_before_the_invitations_go_out(course, make_person):
+    people = [make_person("草加市") for _ in range(3)] + [make_person("越谷市")]
+    session = ended_session(course, people)
+    absent = make_person("草加市")
+    enrollment.apply(absent, session.id)  # confirmed but not attended: the post-training survey does not ask them
+    post = questionnaire(course, SurveyKind.post)
+    services.submit(people[0], post, session, full_answers(post))
+    db.session.commit()
+    assert services.response_rates(post, session.id) == [("草加市", 3, 1), ("越谷市", 1, 0)]
+    assert services.response_rates(post, session.id, people[3].municipality_id) == [("越谷市", 1, 0)]

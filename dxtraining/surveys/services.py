@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -329,18 +329,21 @@ def send_invitations_and_reminders(now: datetime | None = None) -> int:
     return queued
 
 
+def asked(questionnaire: Questionnaire):
+    """Whose application makes them someone the questionnaire asks: confirmed people before the training,
+    those who attended after it."""
+    if questionnaire.kind == SurveyKind.pre:
+        return Enrollment.status == EnrollmentStatus.confirmed
+    return Enrollment.attendance == Attendance.attended
+
+
 def _invite_and_remind(questionnaire_id: int, session_id: int, closes: datetime, remind: bool) -> int:
     questionnaire = db.session.get(Questionnaire, questionnaire_id)
     session = db.session.get(TrainingSession, session_id)
-    condition = (
-        Enrollment.status == EnrollmentStatus.confirmed
-        if questionnaire.kind == SurveyKind.pre
-        else Enrollment.attendance == Attendance.attended
-    )
     eligible = db.session.scalars(
         select(Person)
         .join(Enrollment, Enrollment.person_id == Person.id)
-        .where(Enrollment.session_id == session_id, condition)
+        .where(Enrollment.session_id == session_id, asked(questionnaire))
     ).all()
     known = {
         p.person_id: p
@@ -584,20 +587,33 @@ def pre_post(
 
 
 def response_rates(questionnaire: Questionnaire, session_id: int | None, municipality_id: int | None = None):
-    """(municipality name, asked, answered) per municipality, from the participant records."""
+    """(municipality name, asked, answered) per municipality: everyone the questionnaire asks (whether or not
+    their invitation has gone out yet), and how many of them answered."""
+    answered = and_(
+        SurveyParticipant.questionnaire_id == questionnaire.id,
+        SurveyParticipant.session_id == Enrollment.session_id,
+        SurveyParticipant.person_id == Enrollment.person_id,
+        SurveyParticipant.answered.is_(True),
+    )
     query = (
-        select(Municipality.name, func.count(SurveyParticipant.id), func.sum(cast(SurveyParticipant.answered, Integer)))
-        .join(Person, Person.id == SurveyParticipant.person_id)
-        .join(Municipality, Municipality.id == Person.municipality_id)
-        .where(SurveyParticipant.questionnaire_id == questionnaire.id)
+        select(Municipality.name, func.count(Enrollment.id), func.count(SurveyParticipant.id))
+        .select_from(Enrollment)
+        .join(TrainingSession, TrainingSession.id == Enrollment.session_id)
+        .join(Municipality, Municipality.id == Enrollment.municipality_id)
+        .outerjoin(SurveyParticipant, answered)
+        .where(
+            TrainingSession.course_id == questionnaire.course_id,
+            TrainingSession.cancelled_at.is_(None),
+            asked(questionnaire),
+        )
         .group_by(Municipality.name, Municipality.sort_order)
         .order_by(Municipality.sort_order)
     )
     if session_id:
-        query = query.where(SurveyParticipant.session_id == session_id)
+        query = query.where(Enrollment.session_id == session_id)
     if municipality_id:
-        query = query.where(Person.municipality_id == municipality_id)
-    return [(name, asked, int(answered or 0)) for name, asked, answered in db.session.execute(query)]
+        query = query.where(Enrollment.municipality_id == municipality_id)
+    return [(name, count, answers) for name, count, answers in db.session.execute(query)]
 
 
 def non_respondents(questionnaire: Questionnaire, session_id: int, municipality_id: int) -> list[Person]:
