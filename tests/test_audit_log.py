@@ -63,3 +63,18 @@ def test_the_log_records_the_status_an_application_really_had_before(make_person
         ("enrollment.status_changed", "pending", "cancelled"),
         ("enrollment.applied", "cancelled", "pending"),
     ]
+
+
+def test_the_secretariat_narrows_the_log_and_sees_who_and_what_each_entry_is_about(
+    client_for, make_person, municipalities
+):
+    session = make_session(title="第7回")
+    services.apply(make_person("草加市", name="草加 一郎"), session.id)
+    services.apply(make_person("越谷市", name="越谷 二郎"), session.id)
+    secretariat = client_for(make_person(secretariat=True))
+    page = text_of(secretariat.get("/admin/audit?municipality=112216&action=enrollment.applied"))
+    assert "草加 一郎 / 第7回" in page and "越谷 二郎" not in page
+    assert "全 1 件" in page
+    everything = text_of(secretariat.get("/admin/audit?municipality=nonsense&action=<script>&page=-4"))
+    assert "越谷 二郎 / 第7回" in everything and "<script>" not in everything
+    assert "第7回" in text_of(secretariat.get("/admin/audit?action=session.created"))
