@@ -206,6 +206,11 @@ def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
+def words_of(response) -> str:
+    """What a reader sees: the page's text without its markup (attribute values such as codes left out)."""
+    return re.sub(r"<[^>]+>", "", text_of(response))
+
+
 def _compile_catalogs() -> None:
     """Tests read the English catalog: build any .mo older than its .po (`make` does the same)."""
     from babel.messages.mofile import write_mo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dxtraining.audit.models import AuditEntry
 from dxtraining.extensions import db
 from dxtraining.people.models import Municipality, Person
-from tests.conftest import text_of
+from tests.conftest import words_of
 
 
 def counts() -> dict[str, int]:
@@ -99,5 +99,5 @@ def test_only_the_secretariat_reads_the_audit_log(client_for, make_person):
             "locale": "ja",
         },
     )
-    page = text_of(secretariat.get("/admin/audit"))
+    page = words_of(secretariat.get("/admin/audit"))
     assert "プロフィールを変更" in page and "新しい課" in page and "person.profile_changed" not in page
