@@ -285,6 +285,16 @@ def test_coordinator_gives_a_seat_to_another_municipality(client_for, make_perso
     assert session.quota_for(municipalities["八潮市"].id) == 1
 
 
+def test_giving_a_seat_says_how_many_waiting_people_it_promoted(client_for, make_person, session):
+    for _ in range(3):  # 越谷市's seat, the pool seat, then 越谷市's waiting list
+        services.apply(make_person("越谷市"), session.id)
+    user = client_for(make_person("草加市", coordinator=True))
+    given = user.post(
+        f"/sessions/{session.id}/manage/112216/give", {"seats": 1, "to": "pool"}, follow_redirects=True
+    )
+    assert "枠を譲りました。キャンセル待ちから繰り上がり：越谷市 1人" in words_of(given)
+
+
 def test_roster_exports_open_in_excel_with_japanese_and_no_formulas(client_for, make_person, session):
     services.apply(make_person("草加市", name='=HYPERLINK("http://x")', department="総務部 人事課"), session.id)
     services.apply(make_person("越谷市", name="越谷 花子"), session.id)

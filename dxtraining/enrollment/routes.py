@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from ..auth.permissions import coordinator_required, require_coordinator_of, sec
 from ..database import locked_transaction
 from ..extensions import db
 from ..forms import STRIP, IntegerField, Length, NoControlCharacters, NumberRange, required
+from ..i18n.locale import current_locale
 from ..people.models import Municipality, Person
 from ..people.services import municipalities, municipality_by_code
 from ..sessions.models import TrainingSession
@@ -268,6 +270,20 @@ def _outcome(enrollment: Enrollment) -> str:
     return _("参加確定です。")
 
 
+def _promoted(promoted: list[Enrollment]) -> str:
+    """How many people per municipality the change promoted from the waiting list (no names: they may be
+    another municipality's staff)."""
+    if not promoted:
+        return ""
+    counts = Counter(e.municipality_id for e in promoted)
+    parts = [
+        _("%(municipality)s %(n)d人", municipality=m.display_name(current_locale()), n=counts[m.id])
+        for m in municipalities()
+        if counts[m.id]
+    ]
+    return _("キャンセル待ちから繰り上がり：%(who)s", who=_("、").join(parts))
+
+
 def _decided(enrollment: Enrollment) -> str:
     if enrollment.status == EnrollmentStatus.declined:
         return _("見送りにしました。")
@@ -333,7 +349,7 @@ def give(session_id: int, code: str):
     if form.validate_on_submit():
         target = None if form.to.data == "pool" else municipality_by_code(form.to.data)
         try:
-            services.give_seats(
+            promoted = services.give_seats(
                 session.id,
                 current_user,
                 municipality.id,
@@ -343,7 +359,7 @@ def give(session_id: int, code: str):
             )
         except services.EnrollmentRefused as refused:
             return _manage_again(session_id, code, "give", form, refused)
-        flash(_("枠を譲りました。"), "success")
+        flash(_("枠を譲りました。") + _promoted(promoted), "success")
         return _back(session_id, code)
     return _manage_again(session_id, code, "give", form)
 
@@ -357,12 +373,12 @@ def seats(session_id: int):
     if form.validate_on_submit():
         quotas = {m.id: getattr(form, f"quota_{m.id}").data for m in municipalities()}
         try:
-            services.set_capacity_and_quotas(
+            promoted = services.set_capacity_and_quotas(
                 session.id, current_user, form.capacity.data, quotas, form.reason.data or ""
             )
         except services.EnrollmentRefused as refused:
             return _manage_again(session_id, code, "seats_form", form, refused)
-        flash(_("定員と枠を変更しました。"), "success")
+        flash(_("定員と枠を変更しました。") + _promoted(promoted), "success")
         return _back(session_id, code)
     return _manage_again(session_id, code, "seats_form", form)
 

@@ -479,8 +479,9 @@ def give_seats(
     seats: int,
     to_municipality_id: int | None,
     reason: str = "",
-) -> None:
-    """Move unused quota seats of one municipality to another, or to the shared pool (to None)."""
+) -> list[Enrollment]:
+    """Move unused quota seats of one municipality to another, or to the shared pool (to None). Returns the
+    people promoted from the waiting list onto the seats."""
     if seats < 1:
         raise EnrollmentRefused(_("1以上の席数を入力してください。"), field="seats")
     with locked_transaction(TrainingSession, session_id) as session:
@@ -508,13 +509,14 @@ def give_seats(
             actor=actor,
         )
         db.session.flush()
-        promote(session, actor)
+        return promote(session, actor)
 
 
 def set_capacity_and_quotas(
     session_id: int, actor: Person, capacity: int, quotas: dict[int, int], reason: str = ""
-) -> None:
-    """The secretariat changes capacity and quotas: never below what is confirmed, quotas within capacity."""
+) -> list[Enrollment]:
+    """The secretariat changes capacity and quotas: never below what is confirmed, quotas within capacity.
+    Returns the people promoted from the waiting list onto new seats."""
     with locked_transaction(TrainingSession, session_id) as session:
         state = seat_state(session)
         if sum(quotas.values()) > capacity:
@@ -546,7 +548,7 @@ def set_capacity_and_quotas(
             actor=actor,
         )
         db.session.flush()
-        promote(session, actor)
+        return promote(session, actor)
 
 
 def attendance_problem(session: TrainingSession, now: datetime | None = None) -> str | None:
