@@ -3,6 +3,8 @@ without an entry fails here. Personal data of municipality B never reaches A's p
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -192,6 +194,9 @@ def test_every_route_answers_each_role_as_expected(world):
             check(response, answer, f"GET {url} as {role}")
             if role in ("employee_a", "coordinator_a"):
                 assert world.secret_of_b not in response.get_data(as_text=True), f"{url} leaked B's data to {role}"
+            if response.status_code == 200 and response.mimetype == "text/html":  # labels and links find one field
+                ids = Counter(re.findall(r'\sid="([^"]+)"', response.get_data(as_text=True)))
+                assert [i for i, n in ids.items() if n > 1] == [], f"{url} as {role}: duplicate ids"
             response.close()
     for template, expected in POST.values():
         url = template.format(**world.ids)
