@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from .enrollment.labels import ATTENDANCE_LABELS, STATUS_LABELS
+    from .forms import max_length
     from .i18n import dates
     from .i18n.locale import current_locale
 
@@ -134,7 +135,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["iso"] = dates.iso
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ATTENDANCE_LABELS=ATTENDANCE_LABELS)
     # Japanese sets labels and asides with full-width marks (氏名：…, 承認待ち（3）), English with its own.
+    app.jinja_env.globals["max_length"] = max_length
     app.jinja_env.globals["colon"] = lambda: "：" if current_locale() == "ja" else ": "
+    app.jinja_env.globals["dash"] = lambda: "～" if current_locale() == "ja" else "–"  # 13:30～16:30
     app.jinja_env.filters["paren"] = lambda text: (
         (Markup("（%s）") if current_locale() == "ja" else Markup(" (%s)")) % text
     )

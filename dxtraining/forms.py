@@ -47,14 +47,19 @@ class Required(wtforms.validators.InputRequired):
 
     def __call__(self, form, field) -> None:
         chosen = isinstance(field, (wtforms.SelectField, wtforms.RadioField, wtforms.SelectMultipleField))
-        self.message = _l("選択してください。") if chosen else _l("入力してください。")
-        super().__call__(form, field)
-        if isinstance(field.data, str) and not field.data.strip():
+        message = _l("選択してください。") if chosen else _l("入力してください。")
+        empty = not field.raw_data or not field.raw_data[0]
+        if empty or (isinstance(field.data, str) and not field.data.strip()):
             field.errors[:] = []
-            raise wtforms.validators.StopValidation(self.message)
+            raise wtforms.validators.StopValidation(message)
 
 
 required = Required()
+
+
+def max_length(field) -> int | None:
+    """The field's Length limit, for the maxlength of inputs drawn by hand."""
+    return next((v.max for v in field.validators if isinstance(v, wtforms.validators.Length) and v.max > 0), None)
 
 
 # WTForms' own messages read mechanically in Japanese ("フィールドは 300 文字を超えることはできません"): the app's

@@ -289,9 +289,7 @@ def test_giving_a_seat_says_how_many_waiting_people_it_promoted(client_for, make
     for _ in range(3):  # 越谷市's seat, the pool seat, then 越谷市's waiting list
         services.apply(make_person("越谷市"), session.id)
     user = client_for(make_person("草加市", coordinator=True))
-    given = user.post(
-        f"/sessions/{session.id}/manage/112216/give", {"seats": 1, "to": "pool"}, follow_redirects=True
-    )
+    given = user.post(f"/sessions/{session.id}/manage/112216/give", {"seats": 1, "to": "pool"}, follow_redirects=True)
     assert "枠を譲りました。キャンセル待ちから繰り上がり：越谷市 1人" in words_of(given)
 
 
@@ -448,6 +446,7 @@ def test_a_roster_download_is_named_after_the_session_and_speaks_the_readers_lan
     coordinator = client_for(make_person("草加市", coordinator=True))
     response = coordinator.get(f"/sessions/{session.id}/roster.csv?municipality=112216")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"  # names and addresses stay out of every cache
     disposition = response.headers["Content-Disposition"]
     day = to_tokyo(session.starts_at).strftime("%Y%m%d")
     assert f"filename*=UTF-8''{quote(f'名簿_{day}_{session.title}_草加市.csv')}" in disposition
@@ -467,6 +466,11 @@ def test_the_home_page_lists_upcoming_sessions_with_their_window_and_my_status(c
     later = make_session(title="第9回", applications_open_at=utcnow() + timedelta(days=3))
     person = make_person("草加市")
     services.apply(person, session.id)
+    for _ in range(2):  # the pool seat, then the waiting list
+        services.apply(make_person("草加市"), session.id)
+    waiting = make_person("草加市")
+    services.apply(waiting, session.id)
+    assert "あなたの申込：キャンセル待ち（2番目）" in words_of(client_for(waiting).get("/"))
     home = words_of(client_for(person).get("/"))
     assert session.title in home and later.title in home
     assert "受付中" in home and "受付前" in home and "あなたの申込：参加確定" in home
@@ -485,3 +489,28 @@ def test_in_english_pages_use_english_punctuation(client_for, make_person, sessi
     assert "：" not in page and "（" not in page
     home = text_of(coordinator.get("/"))
     assert session.course.display_title("en") in home and "：" not in home
+
+
+def test_in_a_cancelled_session_seats_are_not_given_and_refusals_point_at_nothing_missing(
+    client_for, make_person, session, municipalities
+):
+    cancel_session(session, "台風接近のため")
+    db.session.commit()
+    coordinator = client_for(make_person("草加市", coordinator=True))
+    given = coordinator.post(f"/sessions/{session.id}/manage/112216/give", {"seats": 1, "to": "pool"})
+    assert given.status_code == 302  # back to the page, which says why at the top
+    assert "中止または開始済み" in words_of(coordinator.get(f"/sessions/{session.id}/manage/112216"))
+    db.session.refresh(session)
+    assert session.quota_for(municipalities["草加市"].id) == 1
+    nominated = coordinator.post(f"/sessions/{session.id}/manage/112216/nominate", {"person_id": "999999"})
+    assert nominated.status_code == 302  # the nominate form is not on the page: no error linked to it
+
+
+def test_a_coordinators_comment_belongs_to_the_application_it_was_written_on(client_for, make_person):
+    approval = make_session(enrollment_mode=EnrollmentMode.approval)
+    person = make_person("草加市")
+    first = services.apply(person, approval.id)
+    services.decide(first.id, approval.id, make_person("草加市", coordinator=True), True, "内部メモ：課長了承済み")
+    services.cancel(first.id, approval.id, person)
+    services.apply(person, approval.id)
+    assert "内部メモ" not in words_of(client_for(person).get("/my/trainings"))

@@ -7,9 +7,11 @@ exactly one request wins; with it off, both do (on PostgreSQL) or the late one f
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
+from dxtraining.database import utcnow
 from dxtraining.enrollment import services
 from dxtraining.enrollment.models import Enrollment, EnrollmentStatus
 from dxtraining.extensions import db
@@ -207,3 +209,51 @@ def test_two_secretaries_cancelling_at_once_cancel_once_and_tell_everyone_once(
     assert session.cancel_reason == "台風接近のため"
     told = db.session.scalars(db.select(Message.kind).where(Message.person_id == person.id)).all()
     assert told.count("session_cancelled") == 1
+
+
+def test_a_format_switch_that_waited_for_a_cancellation_is_refused_and_tells_nobody(
+    app, secretariat, make_person, municipalities
+):
+    session = make_session()
+    services.apply(make_person("草加市"), session.id)
+    db.session.commit()
+    secretariat.csrf_token()  # the form as the browser has it
+    switch = {"format": "online", "online_url": "https://meet.example.jp/r", "reason": "感染状況を考慮"}
+    response = while_changed_under_the_lock(
+        app,
+        session.id,
+        lambda locked: cancel_session(locked, "台風接近のため"),
+        lambda: secretariat.post(f"/sessions/{session.id}/format", switch, follow_redirects=True),
+    )
+    # SQLite's writer waits before reading anything and is turned back at once; PostgreSQL's waits at the row
+    assert "この開催回は中止されています" in response.get_data(as_text=True)
+    db.session.refresh(session)
+    assert session.format.value == "in_person"
+    kinds = db.session.scalars(db.select(Message.kind)).all()
+    assert "session_format_changed" not in kinds
+
+
+def test_attendance_that_waited_for_a_withdrawal_is_not_recorded_for_it(app, client_for, make_person):
+    session = make_session()
+    day = session.days[0]
+    day.starts_at, day.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)  # on the day
+    person = make_person("草加市")
+    enrollment = services.apply(person, session.id)
+    db.session.commit()
+    coordinator = client_for(make_person("草加市", coordinator=True))
+    coordinator.csrf_token()
+
+    def withdrawn(locked):
+        db.session.get(Enrollment, enrollment.id).status = EnrollmentStatus.cancelled
+
+    response = while_changed_under_the_lock(
+        app,
+        session.id,
+        withdrawn,
+        lambda: coordinator.post(
+            f"/sessions/{session.id}/attendance/112216", {f"attendance-{enrollment.id}": "attended"}
+        ),
+    )
+    assert response.status_code == 302
+    db.session.refresh(enrollment)
+    assert (enrollment.status, enrollment.attendance) == (EnrollmentStatus.cancelled, None)

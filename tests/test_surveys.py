@@ -355,7 +355,15 @@ def test_the_response_rate_counts_everyone_asked_even_before_the_invitations_go_
     absent = make_person("草加市")
     enrollment.apply(absent, session.id)  # confirmed but not attended: the post-training survey does not ask them
     post = questionnaire(course, SurveyKind.post)
+    post.anonymous = False  # named: coordinators see who has not answered
+    db.session.commit()
     services.submit(people[0], post, session, full_answers(post))
     db.session.commit()
     assert services.response_rates(post, session.id) == [("草加市", 3, 1), ("越谷市", 1, 0)]
-    assert services.response_rates(post, session.id, people[3].municipality_id) == [("越谷市", 1, 0)]
+    assert services.response_rates(post, session.id, people[3].municipality_id, "en") == [("Koshigaya City", 1, 0)]
+    missing = services.non_respondents(post, session.id, people[0].municipality_id)
+    assert sorted(p.id for p in missing) == sorted(p.id for p in people[1:3])  # not the absent one, not the answerer
+    later = make_session(course, capacity=50)  # its survey has not opened: nobody there is missing yet
+    enrollment.apply(make_person("草加市"), later.id).attendance = Attendance.attended
+    db.session.commit()
+    assert services.response_rates(post, None) == [("草加市", 3, 1), ("越谷市", 1, 0)]

@@ -16,7 +16,7 @@ bp = Blueprint("audit", __name__)
 @bp.get("/admin/audit")
 @secretariat_required
 def log():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)  # an absurd page is the last one
     municipality = municipality_by_code(request.args.get("municipality", ""))
     action = request.args.get("action", "")
     action = action if action in labels.ACTIONS else ""  # an unknown action narrows nothing

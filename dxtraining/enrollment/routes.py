@@ -172,7 +172,7 @@ def _manage_context(session: TrainingSession, municipality, submitted: str = "")
     ]
     give = form(GiveSeatsForm, "give")
     give.to.choices = [SelectChoice("pool", _("共通枠（全市町）"))] + [
-        SelectChoice(m.code, m.name) for m in municipalities() if m.id != municipality.id
+        SelectChoice(m.code, m.display_name(current_locale())) for m in municipalities() if m.id != municipality.id
     ]
     return dict(
         session=session,
@@ -225,6 +225,10 @@ def _manage_again(
     quota), or at the top when it has none."""
     session, municipality = _managed(session_id, code)
     context = _manage_context(session, municipality, submitted=name)
+    if not _drawn(name, context, row):  # a form the page does not show (a cancelled session, say): say it at the top
+        for message in [refused.message] if refused else [e for errors in form.errors.values() for e in errors]:
+            flash(message, "error")
+        return _back(session_id, code)
     context[name], context["refused_row"] = form, row
     if refused is not None:
         quota = next((field for field in form._fields if field.startswith("quota_")), None)
@@ -234,6 +238,22 @@ def _manage_again(
         else:
             form[field].errors = [*form[field].errors, refused.message]
     return render_template("enrollment/manage.html", **context), 422
+
+
+def _drawn(name: str, context: dict, row: int | None) -> bool:
+    """Does the manage page draw the form `name` (for the row of enrollment `row`)? The same conditions as the
+    template: an error shown beside a form that is not there would point at nothing."""
+    by_status, open_for_decisions = context["by_status"], not context["decision_problem"]
+    if name == "decision":
+        return open_for_decisions and row in {e.id for e in by_status[EnrollmentStatus.pending]}
+    if name == "move":
+        waiting = by_status[EnrollmentStatus.waiting]
+        return len(waiting) > 1 and row in {e.id for e in waiting}
+    if name == "nominate":
+        return open_for_decisions and bool(context["nominate"].person_id.choices)
+    if name == "give":
+        return open_for_decisions
+    return True  # the secretariat's seats form is always there
 
 
 def _code_of(enrollment: Enrollment) -> str:
@@ -447,9 +467,11 @@ def export(session_id: int, fmt: str):
         content = roster.as_xlsx(rows, session.title)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # send_file writes a Japanese file name both ways browsers read it (filename*=UTF-8'' and an ASCII fallback)
-    return send_file(
+    response = send_file(
         io.BytesIO(content),
         mimetype=mimetype,
         as_attachment=True,
         download_name=roster.file_name(session, municipality, fmt),
     )
+    response.headers["Cache-Control"] = "no-store"  # names and addresses: kept in no cache (send_file says no-cache)
+    return response

@@ -55,12 +55,12 @@ def eligibility_problems(person: Person, session: TrainingSession, now: datetime
 
 def window_problem(session: TrainingSession, now: datetime | None = None) -> str | None:
     """Why nobody may apply to the session now (cancelled, not yet open, closed); None when they may."""
-    now = now or utcnow()
     if session.is_cancelled:
         return _("この開催回は中止になりました。")
-    if now < session.applications_open_at:
+    window = session.window(now or utcnow())
+    if window == "before":
         return _("申込受付はまだ始まっていません。")
-    if now >= session.applications_close_at:
+    if window == "closed":
         return _("申込受付は終了しました。")
     return None
 
@@ -352,6 +352,7 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             # At the end of the municipality's line, even after a coordinator has reordered it.
             enrollment.queue_rank = state.last_rank.get(municipality_id, 0) + 1
             enrollment.late_cancellation, enrollment.attendance = False, None
+            enrollment.decision_comment = ""  # a comment on an earlier application is not about this one
             action = "enrollment.applied" if nominated_by is None else "enrollment.nominated"
             actor = nominated_by or person
             if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
@@ -487,6 +488,9 @@ def give_seats(
     with locked_transaction(TrainingSession, session_id) as session:
         if not actor.coordinates(from_municipality_id):
             raise EnrollmentRefused(_("他の市町の枠は操作できません。"))
+        problem = decision_problem(session)
+        if problem:
+            raise EnrollmentRefused(problem)
         state = seat_state(session)
         unused = state.quotas.get(from_municipality_id, 0) - state.confirmed[from_municipality_id]
         if seats > unused:

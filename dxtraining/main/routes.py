@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..database import utcnow
 from ..enrollment.models import Enrollment, EnrollmentStatus
+from ..enrollment.services import waiting_positions
 from ..extensions import db
 from ..sessions.services import upcoming_sessions
 
@@ -27,7 +28,13 @@ def index():
             Enrollment.status != EnrollmentStatus.cancelled,
         )
     ).all()
-    return render_template("main/index.html", sessions=sessions, mine={e.session_id: e for e in mine}, now=utcnow())
+    return render_template(
+        "main/index.html",
+        sessions=sessions,
+        mine={e.session_id: e for e in mine},
+        positions=waiting_positions(list(mine)),
+        now=utcnow(),
+    )
 
 
 @bp.post("/language")

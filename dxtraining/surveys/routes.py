@@ -130,7 +130,7 @@ def results(course_id: int):
             {
                 "questionnaire": questionnaire,
                 "results": services.results(questionnaire, filters, locale),
-                "rates": services.response_rates(questionnaire, session_id, rates_scope),
+                "rates": services.response_rates(questionnaire, session_id, rates_scope, locale),
                 "missing": services.non_respondents(questionnaire, session_id, current_user.municipality_id)
                 if session_id and current_user.is_coordinator
                 else [],

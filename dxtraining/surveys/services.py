@@ -19,7 +19,7 @@ from ..enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from ..extensions import db
 from ..notifications.services import notify
 from ..people.models import Municipality, Person
-from ..sessions.models import TrainingSession
+from ..sessions.models import SessionDay, TrainingSession
 from .models import (
     Answer,
     Question,
@@ -90,10 +90,9 @@ def refusal(
     enrollment = db.session.scalar(
         select(Enrollment).where(Enrollment.session_id == session.id, Enrollment.person_id == person.id)
     )
-    if questionnaire.kind == SurveyKind.pre:
-        if enrollment is None or enrollment.status != EnrollmentStatus.confirmed:
+    if enrollment is None or not asks(questionnaire, enrollment):
+        if questionnaire.kind == SurveyKind.pre:
             return _("事前アンケートは参加が確定した方が回答できます。")
-    elif enrollment is None or enrollment.attendance != Attendance.attended:
         return _("事後アンケートは研修に出席した方が回答できます。")
     opens, closes = window(questionnaire, session)
     if now < opens:
@@ -118,12 +117,7 @@ def open_surveys_for(person: Person, enrollments: list[Enrollment]) -> dict[int,
             continue
         for questionnaire in by_course.get(e.session.course_id, []):
             opens, closes = window(questionnaire, e.session)
-            allowed = (
-                e.status == EnrollmentStatus.confirmed
-                if questionnaire.kind == SurveyKind.pre
-                else e.attendance == Attendance.attended
-            )
-            if allowed and opens <= now < closes:
+            if asks(questionnaire, e) and opens <= now < closes:
                 found.setdefault(e.session_id, []).append(questionnaire)
     return found
 
@@ -329,12 +323,20 @@ def send_invitations_and_reminders(now: datetime | None = None) -> int:
     return queued
 
 
+# Whom a questionnaire asks: confirmed people before the training, those who attended after it. The rule as SQL
+# (asked) and for applications already loaded (asks).
+
+
 def asked(questionnaire: Questionnaire):
-    """Whose application makes them someone the questionnaire asks: confirmed people before the training,
-    those who attended after it."""
     if questionnaire.kind == SurveyKind.pre:
         return Enrollment.status == EnrollmentStatus.confirmed
     return Enrollment.attendance == Attendance.attended
+
+
+def asks(questionnaire: Questionnaire, enrollment: Enrollment) -> bool:
+    if questionnaire.kind == SurveyKind.pre:
+        return enrollment.status == EnrollmentStatus.confirmed
+    return enrollment.attendance == Attendance.attended
 
 
 def _invite_and_remind(questionnaire_id: int, session_id: int, closes: datetime, remind: bool) -> int:
@@ -586,49 +588,65 @@ def pre_post(
     return overall, by_municipality
 
 
-def response_rates(questionnaire: Questionnaire, session_id: int | None, municipality_id: int | None = None):
-    """(municipality name, asked, answered) per municipality: everyone the questionnaire asks (whether or not
-    their invitation has gone out yet), and how many of them answered."""
-    answered = and_(
+def _answered(questionnaire: Questionnaire):
+    """Join condition: the enrollment's person has answered the questionnaire for that session."""
+    return and_(
         SurveyParticipant.questionnaire_id == questionnaire.id,
         SurveyParticipant.session_id == Enrollment.session_id,
         SurveyParticipant.person_id == Enrollment.person_id,
         SurveyParticipant.answered.is_(True),
     )
+
+
+def _opened(questionnaire: Questionnaire, now: datetime):
+    """Sessions whose questionnaire has opened (people are not counted as missing before they can answer)."""
+    if questionnaire.kind == SurveyKind.pre:
+        return TrainingSession.applications_open_at <= now
+    last_end = select(func.max(SessionDay.ends_at)).where(SessionDay.session_id == TrainingSession.id)
+    return last_end.scalar_subquery() <= now
+
+
+def response_rates(
+    questionnaire: Questionnaire, session_id: int | None, municipality_id: int | None = None, locale: str = "ja"
+):
+    """(municipality name, asked, answered) per municipality: everyone the questionnaire asks in sessions where
+    it has opened (whether or not their invitation has gone out yet), and how many of them answered."""
     query = (
-        select(Municipality.name, func.count(Enrollment.id), func.count(SurveyParticipant.id))
+        select(Municipality, func.count(Enrollment.id), func.count(SurveyParticipant.id))
         .select_from(Enrollment)
         .join(TrainingSession, TrainingSession.id == Enrollment.session_id)
         .join(Municipality, Municipality.id == Enrollment.municipality_id)
-        .outerjoin(SurveyParticipant, answered)
+        .outerjoin(SurveyParticipant, _answered(questionnaire))
         .where(
             TrainingSession.course_id == questionnaire.course_id,
             TrainingSession.cancelled_at.is_(None),
+            _opened(questionnaire, utcnow()),
             asked(questionnaire),
         )
-        .group_by(Municipality.name, Municipality.sort_order)
+        .group_by(Municipality.id)
         .order_by(Municipality.sort_order)
     )
     if session_id:
         query = query.where(Enrollment.session_id == session_id)
     if municipality_id:
         query = query.where(Enrollment.municipality_id == municipality_id)
-    return [(name, count, answers) for name, count, answers in db.session.execute(query)]
+    return [(m.display_name(locale), count, answers) for m, count, answers in db.session.execute(query)]
 
 
 def non_respondents(questionnaire: Questionnaire, session_id: int, municipality_id: int) -> list[Person]:
-    """Named mode only: who of a municipality's staff has not answered yet."""
+    """Named mode only: who of a municipality's staff the questionnaire asks and has not answered yet."""
     if questionnaire.anonymous:
         return []
     return list(
         db.session.scalars(
             select(Person)
-            .join(SurveyParticipant, SurveyParticipant.person_id == Person.id)
+            .join(Enrollment, Enrollment.person_id == Person.id)
+            .outerjoin(SurveyParticipant, _answered(questionnaire))
             .where(
-                SurveyParticipant.questionnaire_id == questionnaire.id,
-                SurveyParticipant.session_id == session_id,
-                SurveyParticipant.answered.is_(False),
-                Person.municipality_id == municipality_id,
+                Enrollment.session_id == session_id,
+                Enrollment.municipality_id == municipality_id,
+                asked(questionnaire),
+                SurveyParticipant.id.is_(None),
             )
             .order_by(Person.name_kana)
         )
