@@ -439,6 +439,9 @@ def test_a_refused_reordering_or_decision_comes_back_next_to_its_row(client_for,
 
     nobody = coordinator.post(f"/sessions/{session.id}/manage/112216/nominate", {"person_id": "999999"})
     assert nobody.status_code == 422 and 'id="person_id-error"' in nobody.get_data(as_text=True)
+    unchosen = coordinator.post(f"/sessions/{session.id}/manage/112216/nominate", {"person_id": ""})
+    assert unchosen.status_code == 422 and "選択してください。" in words_of(unchosen)
+    assert '<option selected value="">選んでください</option>' in text_of(unchosen)
 
 
 def test_a_roster_download_is_named_after_the_session_and_speaks_the_readers_language(client_for, make_person, session):

@@ -44,7 +44,10 @@ class MoveForm(FlaskForm):
 
 
 class NominateForm(FlaskForm):
-    person_id = SelectField(_l("推薦する職員"), coerce=int, validators=[required])
+    # the first choice is "選んでください" (no one), so that nobody is nominated by a careless click
+    person_id = SelectField(
+        _l("推薦する職員"), coerce=lambda v: int(v) if v not in ("", None) else None, validators=[required]
+    )
     note = StringField(
         _l("連絡事項（任意）"), filters=STRIP, validators=[Optional(), Length(max=500), NoControlCharacters()]
     )

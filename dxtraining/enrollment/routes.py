@@ -165,11 +165,12 @@ def _manage_context(session: TrainingSession, municipality, submitted: str = "")
     ).all()
     limit = services.rank_limit(session.id, municipality.id)
     nominate = form(NominateForm, "nominate")
-    nominate.person_id.choices = [  # only staff who may attend and have not applied yet
+    eligible = [  # only staff who may attend and have not applied yet
         SelectChoice(p.id, _("%(name)s（%(department)s）", name=p.name, department=p.department))
         for p in staff
         if p.id not in taken and services.rank_problem(p, limit) is None
     ]
+    nominate.person_id.choices = [SelectChoice("", _("選んでください")), *eligible] if eligible else []
     give = form(GiveSeatsForm, "give")
     give.to.choices = [SelectChoice("pool", _("共通枠（全市町）"))] + [
         SelectChoice(m.code, m.display_name(current_locale())) for m in municipalities() if m.id != municipality.id
