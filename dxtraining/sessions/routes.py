@@ -105,11 +105,12 @@ def session_page(session_id: int, apply_form=None) -> str:
 
     session = _session_or_404(session_id)
     mine = enrollment.enrollment_of(current_user, session.id)
+    state = enrollment.seat_state(session)
     return render_template(
         "sessions/detail.html",
         session=session,
-        seats=seats_by_municipality(session),
-        seat_state=enrollment.seat_state(session),
+        seats=seats_by_municipality(session, state),
+        seat_state=state,
         show_url=session.is_online and may_see_meeting_url(session),
         format_labels=FORMAT_LABELS,
         mode_labels=MODE_LABELS,

@@ -499,27 +499,13 @@ class SeatCount:
         return max(self.quota - self.confirmed, 0)
 
 
-def seats_by_municipality(session: TrainingSession) -> list[SeatCount]:
-    """For each municipality: its quota, how many of its staff are confirmed or waiting (one query)."""
-    from sqlalchemy import func
+def seats_by_municipality(session: TrainingSession, state=None) -> list[SeatCount]:
+    """For each municipality: its quota, how many of its staff are confirmed or waiting. From the seat state
+    the decisions use (`state`, or read now): one count, one rule."""
+    from ..enrollment.services import seat_state
 
-    from ..enrollment.models import Enrollment, EnrollmentStatus
-
-    counts = {
-        (m_id, status): n
-        for m_id, status, n in db.session.execute(
-            select(Enrollment.municipality_id, Enrollment.status, func.count(Enrollment.id))
-            .where(Enrollment.session_id == session.id)
-            .group_by(Enrollment.municipality_id, Enrollment.status)
-        )
-    }
-    municipalities = db.session.scalars(select(Municipality).order_by(Municipality.sort_order)).all()
+    state = state or seat_state(session)
     return [
-        SeatCount(
-            m,
-            session.quota_for(m.id),
-            counts.get((m.id, EnrollmentStatus.confirmed), 0),
-            counts.get((m.id, EnrollmentStatus.waiting), 0),
-        )
-        for m in municipalities
+        SeatCount(m, state.quotas.get(m.id, 0), state.confirmed[m.id], state.waiting[m.id])
+        for m in db.session.scalars(select(Municipality).order_by(Municipality.sort_order))
     ]
