@@ -114,6 +114,11 @@ class TimeField(_Parsed, wtforms.TimeField):
 class DateTimeLocalField(_Parsed, wtforms.DateTimeLocalField):
     expected = _l("正しい日時を入力してください（例：2027-01-10 09:00）。")
 
+    def __init__(self, *args, **kwargs) -> None:
+        # shown to the minute (seconds would add stops to the browser's picker); seconds still read if sent
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        super().__init__(*args, **kwargs)
+
 
 def text_field(label, max_length: int, required_field: bool = False, multiline: bool = False, **kwargs):
     """A stripped text field with a length limit and no control characters (tabs and newlines if multiline)."""

@@ -517,3 +517,19 @@ def test_a_coordinators_comment_belongs_to_the_application_it_was_written_on(cli
     services.cancel(first.id, approval.id, person)
     services.apply(person, approval.id)
     assert "内部メモ" not in words_of(client_for(person).get("/my/trainings"))
+
+
+def test_in_english_the_secretariat_reads_municipalities_in_english(client_for, make_person, session):
+    secretariat = client_for(make_person(secretariat=True))
+    secretariat.post("/language", {"language": "en", "next": "/"})
+    page = words_of(secretariat.get(f"/sessions/{session.id}/manage/112216"))
+    assert "Koshigaya City" in page and "越谷市" not in page  # quota fields, give-to choices
+
+
+def test_saving_the_profile_keeps_the_language_the_browser_speaks(client_for, make_person):
+    person = make_person("草加市")
+    user = client_for(person)
+    with user.client.session_transaction() as browser:
+        browser["locale"] = "en"  # switched before signing in; the account still says Japanese
+    page = text_of(user.get("/profile"))
+    assert '<option selected value="en">' in page

@@ -51,6 +51,10 @@ def test_a_rating_needs_five_steps_and_a_grid_needs_rows(secretariat, post):
         f"/questionnaires/{post.id}/questions", question_form(section.id, kind="rating", options="良い\n悪い")
     )
     assert bad_rating.status_code == 422 and "5行で入力してください" in text_of(bad_rating)
+    assert "[{" not in text_of(bad_rating)  # the other questions' choices still read as lines, not as Python
+    rated = next(q for q in section.questions if q.options)
+    first = rated.options[0]
+    assert f"{first['label']} | {first.get('label_en', '')}" in text_of(bad_rating)
     bad_grid = secretariat.post(
         f"/questionnaires/{post.id}/questions",
         question_form(section.id, kind="grid", options="\n".join("12345"), rows=""),

@@ -38,7 +38,9 @@ def _course_form(course: Course):
 
     own = {limit.municipality_id: limit.max_rank_id for limit in course.rank_limits}
     for m in municipalities():
-        setattr(Form, f"limit_{m.id}", SelectField(m.name, coerce=int, default=own.get(m.id, 0)))
+        setattr(
+            Form, f"limit_{m.id}", SelectField(m.display_name(current_locale()), coerce=int, default=own.get(m.id, 0))
+        )
     form = Form(obj=course)
     same = [SelectChoice(0, _("研修の設定と同じ"))]
     form.max_rank_id.choices = rank_choices()
@@ -204,7 +206,7 @@ def edit_criterion(criterion_id: int):
 
 def _case_study_form(obj=None) -> CaseStudyForm:
     form = CaseStudyForm(obj=obj)
-    form.municipality_id.choices = [SelectChoice(m.id, m.name) for m in municipalities()]
+    form.municipality_id.choices = [SelectChoice(m.id, m.display_name(current_locale())) for m in municipalities()]
     modules = []
     for course in db.session.scalars(db.select(Course).order_by(Course.id)):
         modules += [

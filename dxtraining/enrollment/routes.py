@@ -129,7 +129,7 @@ def _seats_form(session: TrainingSession, submitted: bool = True):
             Form,
             f"quota_{m.id}",
             IntegerField(
-                m.name,
+                m.display_name(current_locale()),
                 default=session.quota_for(m.id),
                 validators=[required, NumberRange(min=0, max=10000)],
             ),

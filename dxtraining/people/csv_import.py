@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..audit.services import changes, record
 from ..auth.services import send_invitation
 from ..extensions import db
+from ..i18n.locale import current_locale
 from .models import Municipality, MunicipalityDomain, Person, Rank
 from .services import create_person, resolve_rank
 
@@ -134,7 +135,7 @@ def read_staff_csv(raw: bytes, municipality: Municipality, max_rows: int) -> tup
             problems = [f"{k}: {p}" for k, v in values.items() if (p := _check_cell(k, v))]
             problems += [_("%(column)sが空です", column=k) for k in REQUIRED if not values.get(k)]
             if problems:
-                result.errors.append((line, "、".join(problems)))
+                result.errors.append((line, _("、").join(problems)))
                 continue
             try:
                 email = validate_email(values["email"], check_deliverability=False).normalized.lower()
@@ -143,7 +144,14 @@ def read_staff_csv(raw: bytes, municipality: Municipality, max_rows: int) -> tup
                 continue
             if email.rpartition("@")[2] not in domains:
                 result.errors.append(
-                    (line, _("%(name)sのメールアドレスではありません：%(v)s", name=municipality.name, v=email))
+                    (
+                        line,
+                        _(
+                            "%(name)sのメールアドレスではありません：%(v)s",
+                            name=municipality.display_name(current_locale()),
+                            v=email,
+                        ),
+                    )
                 )
                 continue
             if email in first_line_of:

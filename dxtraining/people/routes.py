@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.permissions import coordinator_required, require_coordinator_of, secretariat_required
+from ..i18n.locale import current_locale
 from .csv_import import import_staff
 from .forms import ProfileForm, StaffImportForm
 from .services import (
@@ -27,6 +28,8 @@ bp = Blueprint("people", __name__)
 def profile():
     form = ProfileForm(obj=current_user)
     form.rank_id.choices = rank_choices()
+    if not form.is_submitted():
+        form.locale.data = current_locale()  # the language this browser speaks now: saving keeps it
     if form.validate_on_submit():
         changed = update_profile(
             current_user,

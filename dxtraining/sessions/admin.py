@@ -20,6 +20,7 @@ from ..database import locked_transaction, utcnow
 from ..extensions import db
 from ..forms import IntegerField, NumberRange, required
 from ..i18n.dates import TOKYO
+from ..i18n.locale import current_locale
 from ..people.services import municipalities
 from . import services
 from .forms import AssessmentForm, BlockForm, CancelSessionForm, InstructorForm, SessionForm
@@ -48,7 +49,7 @@ def _session_form(course: Course, session: TrainingSession | None, creating: boo
                 Form,
                 f"quota_{m.id}",
                 IntegerField(
-                    m.name,
+                    m.display_name(current_locale()),
                     default=course.default_quota,
                     validators=[required, NumberRange(min=0, max=10000)],
                 ),
@@ -341,7 +342,7 @@ def message(session_id: int):
     session = services.load_session(session_id) or abort(404)
     form = BroadcastForm()
     form.audience.choices = [SelectChoice("all", _("参加確定者とキャンセル待ちの全員"))] + [
-        SelectChoice(m.code, _("%(m)sの参加者のみ", m=m.name)) for m in municipalities()
+        SelectChoice(m.code, _("%(m)sの参加者のみ", m=m.display_name(current_locale()))) for m in municipalities()
     ]
     if form.validate_on_submit():
         chosen = next((m for m in municipalities() if m.code == form.audience.data), None)

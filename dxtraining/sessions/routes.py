@@ -160,7 +160,7 @@ def switch(session_id: int):
 @secretariat_required
 def copy(session_id: int):
     session = _session_or_404(session_id)
-    form = CopyForm(title=f"{session.title}（次年度）")
+    form = CopyForm(title=_("%(title)s（次年度）", title=session.title))
     if form.validate_on_submit():
         new = copy_for_next_year(session, form.title.data)
         db.session.commit()

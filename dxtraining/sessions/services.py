@@ -412,7 +412,7 @@ def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
     if unmet and not reason:
         errors["instructor_id"] = _(
             "この講師は選定基準（%(list)s）を満たしていません。割り当てる場合は理由を入力してください。",
-            list="、".join(c.title for c in unmet),
+            list=_("、").join(c.title for c in unmet),
         )
     if errors:
         raise ValidationFailed(errors)

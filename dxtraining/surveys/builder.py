@@ -121,13 +121,18 @@ def _choices(form: QuestionForm, existing: Question | None) -> tuple[list, list]
     return built_options, built_rows
 
 
-def _question_form(questionnaire: Questionnaire, question: Question | None = None) -> QuestionForm:
+def _question_form(
+    questionnaire: Questionnaire, question: Question | None = None, submitted: bool = False
+) -> QuestionForm:
+    """The form of a question (or of a new one). Only the `submitted` form reads the request; the page's other
+    forms show the questions as stored, even when another form on the page was refused."""
     # Each form on the page has its own prefix, so field ids (and their labels) stay unique.
     prefix = f"q{question.id}" if question else "new"
-    form = QuestionForm(obj=question, prefix=prefix) if question else QuestionForm(prefix=prefix)
+    bound = {} if submitted else {"formdata": None}
+    form = QuestionForm(obj=question, prefix=prefix, **bound) if question else QuestionForm(prefix=prefix, **bound)
     form.section_id.choices = [SelectChoice(s.id, s.title) for s in questionnaire.sections]
     form.kind.choices = [SelectChoice(k.value, str(label)) for k, label in KIND_LABELS.items()]
-    if question and not form.is_submitted():
+    if question and not submitted:
         form.kind.data = question.kind.value
         form.options.data = "\n".join(f"{o['label']} | {o.get('label_en', '')}" for o in question.options)
         form.rows.data = "\n".join(f"{r['label']} | {r.get('label_en', '')}" for r in question.rows)
@@ -262,7 +267,7 @@ def _page_with_errors(questionnaire: Questionnaire, form: QuestionForm, question
 @secretariat_required
 def add_question(questionnaire_id: int):
     questionnaire = _questionnaire_or_404(questionnaire_id)
-    form = _question_form(questionnaire)
+    form = _question_form(questionnaire, submitted=True)
     if _save_question(form, Question(), questionnaire):
         flash(_("質問を追加しました。"), "success")
         return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
@@ -275,7 +280,7 @@ def add_question(questionnaire_id: int):
 def edit_question(question_id: int):
     question = db.session.get(Question, question_id) or abort(404)
     questionnaire = _questionnaire_or_404(question.section.questionnaire_id)
-    form = _question_form(questionnaire, question)
+    form = _question_form(questionnaire, question, submitted=True)
     if _save_question(form, question, questionnaire):
         flash(_("質問を保存しました。"), "success")
         return redirect(

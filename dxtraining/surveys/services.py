@@ -661,7 +661,8 @@ def export_rows(questionnaire: Questionnaire, filters: Filters, locale: str = "j
     columns: list[tuple[int, str | None, str]] = []
     for q in questions:
         if q.kind == QuestionKind.grid:
-            columns += [(q.id, row["key"], f"{q.label(locale)}：{_label(row, locale)}") for row in q.rows]
+            colon = "：" if locale == "ja" else ": "
+            columns += [(q.id, row["key"], f"{q.label(locale)}{colon}{_label(row, locale)}") for row in q.rows]
         else:
             columns.append((q.id, None, q.label(locale)))
     header = [_("回答ID"), _("開催回"), _("市町")] + ([] if questionnaire.anonymous else [_("氏名")])
@@ -677,7 +678,7 @@ def export_rows(questionnaire: Questionnaire, filters: Filters, locale: str = "j
         .order_by(SurveyResponse.id)
     ).all()
     sessions = dict(db.session.execute(select(TrainingSession.id, TrainingSession.title)).all())
-    municipality_names = dict(db.session.execute(select(Municipality.id, Municipality.name)).all())
+    municipality_names = {m.id: m.display_name(locale) for m in db.session.scalars(select(Municipality))}
     people = (
         dict(
             db.session.execute(

@@ -112,7 +112,7 @@ def test_3_coordinator_approves_declines_nominates_gives_a_seat_and_exports(live
     page.get_by_role("button", name=re.compile(r"^承認\s*（承認 される）")).click()
     expect(page.get_by_text("承認しました。")).to_be_visible()
     page.get_by_role("textbox", name="コメント（任意）").fill("今回は業務の都合で見送り")
-    page.get_by_role("button", name=re.compile(r"^見送り\s*（見送り される）")).click()
+    page.get_by_role("button", name=re.compile(r"^見送る\s*（見送り される）")).click()
     expect(page.get_by_text("見送りにしました。")).to_be_visible()
     # nomination with the keyboard alone
     page.get_by_label("推薦する職員").focus()
