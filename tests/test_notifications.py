@@ -80,3 +80,13 @@ def test_secretariat_sees_failed_mail_and_retries_it(app, make_person, client_fo
     assert user.post(f"/admin/messages/{message_id}/retry").status_code == 302
     db.session.rollback()
     assert db.session.get(Message, message_id).status == MessageStatus.queued
+
+
+def test_every_kind_of_message_has_words_for_the_outbox():
+    from pathlib import Path
+
+    from dxtraining.notifications.labels import KIND_LABELS
+
+    templates = Path(__file__).resolve().parent.parent / "templates" / "notifications"
+    kinds = {p.stem for p in templates.glob("*.txt") if not p.stem.startswith("_")}
+    assert kinds == set(KIND_LABELS)

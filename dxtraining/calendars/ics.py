@@ -64,7 +64,8 @@ def _description(session: TrainingSession, day: SessionDay, viewer: Viewer) -> s
         for block in day.blocks:
             start, end = block.starts_at.astimezone(TOKYO), block.ends_at.astimezone(TOKYO)
             teacher = _("（講師：%(name)s）", name=block.instructor.name) if block.instructor else ""
-            lines.append(f"{start:%H:%M}～{end:%H:%M} {block.title}{teacher}")
+            dash = "～" if viewer.locale == "ja" else "–"
+            lines.append(f"{start:%H:%M}{dash}{end:%H:%M} {block.title}{teacher}")
         lines.append("")
     if session.is_online and viewer.confirmed and session.online_url:
         online = _("オンライン")

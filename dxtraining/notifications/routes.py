@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..auth.permissions import secretariat_required
 from ..extensions import db
+from .labels import KIND_LABELS
 from .models import Message, MessageStatus
 from .services import retry
 
@@ -20,7 +21,7 @@ bp = Blueprint("notifications", __name__)
 @secretariat_required
 def outbox():
     messages = db.session.scalars(select(Message).order_by(Message.id.desc()).limit(200)).all()
-    return render_template("notifications/outbox.html", messages=messages, form=FlaskForm())
+    return render_template("notifications/outbox.html", messages=messages, form=FlaskForm(), kind_labels=KIND_LABELS)
 
 
 @bp.post("/admin/messages/<int:message_id>/retry")
