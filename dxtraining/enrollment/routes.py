@@ -311,38 +311,45 @@ def _decided(enrollment: Enrollment) -> str:
     return _("承認しました。%(outcome)s", outcome=_outcome(enrollment))
 
 
+def _row_action(enrollment_id: int, name: str, form_class, act, success):
+    """A button in a row of the manage page: its form checked (refused: back beside its row), then the seat
+    service `act(enrollment_id, session_id, form)`, and `success` said."""
+    enrollment = _enrollment_or_404(enrollment_id)
+    require_coordinator_of(enrollment.municipality_id)
+    form = form_class()
+    code, session_id = _code_of(enrollment), enrollment.session_id
+    if not form.validate_on_submit():
+        return _row_again(enrollment, code, name, form)
+    _flash_outcome(lambda: act(enrollment.id, session_id, form), success)
+    return _back(session_id, code)
+
+
 @bp.post("/enrollments/<int:enrollment_id>/decide")
 @coordinator_required
 def decide(enrollment_id: int):
-    enrollment = _enrollment_or_404(enrollment_id)
-    require_coordinator_of(enrollment.municipality_id)
-    form = DecisionForm()
-    code, session_id = _code_of(enrollment), enrollment.session_id
-    if not form.validate_on_submit():
-        return _row_again(enrollment, code, "decision", form)
-    approve = form.decision.data == "approve"
-    _flash_outcome(
-        lambda: services.decide(enrollment.id, session_id, current_user, approve, form.comment.data or ""),
+    return _row_action(
+        enrollment_id,
+        "decision",
+        DecisionForm,
+        lambda e_id, s_id, form: services.decide(
+            e_id, s_id, current_user, form.decision.data == "approve", form.comment.data or ""
+        ),
         _decided,
     )
-    return _back(session_id, code)
 
 
 @bp.post("/enrollments/<int:enrollment_id>/move")
 @coordinator_required
 def move(enrollment_id: int):
-    enrollment = _enrollment_or_404(enrollment_id)
-    require_coordinator_of(enrollment.municipality_id)
-    form = MoveForm()
-    code, session_id = _code_of(enrollment), enrollment.session_id
-    if not form.validate_on_submit():
-        return _row_again(enrollment, code, "move", form)
-    offset = -1 if form.direction.data == "up" else 1
-    _flash_outcome(
-        lambda: services.move_in_line(enrollment.id, session_id, current_user, offset, form.reason.data),
+    return _row_action(
+        enrollment_id,
+        "move",
+        MoveForm,
+        lambda e_id, s_id, form: services.move_in_line(
+            e_id, s_id, current_user, -1 if form.direction.data == "up" else 1, form.reason.data
+        ),
         _("順番を変更しました。"),
     )
-    return _back(session_id, code)
 
 
 @bp.post("/sessions/<int:session_id>/manage/<code>/nominate")
