@@ -25,6 +25,17 @@ def recorded_actions() -> set[str]:
     return codes
 
 
+def test_every_field_the_code_records_by_name_has_words():
+    from dxtraining.audit.labels import FIELDS
+
+    keys: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        for values in re.findall(r"(?:before|after)\s*=\s*\{([^}]*)\}", path.read_text(encoding="utf-8")):
+            keys |= set(re.findall(r'"([a-z_]+)"\s*:', values))
+    assert len(keys) > 10  # the search still finds them
+    assert sorted(keys - FIELDS.keys()) == []
+
+
 def test_every_action_the_code_records_has_words():
     codes = recorded_actions()
     assert len(codes) > 30  # the search still finds them

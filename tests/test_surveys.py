@@ -296,6 +296,8 @@ def test_answer_page_marks_errors_and_results_page_draws_charts(client_for, cour
     page = text_of(secretariat.get(f"/courses/{course.id}/surveys?session={session.id}"))
     assert '<svg role="img"' in page and "<table" in page and "意識の変化" in page
     export = secretariat.get(f"/surveys/{post.id}/responses.csv")
+    assert export.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert export.headers["Cache-Control"] == "no-store"
     assert len(list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))) == 4
 
 

@@ -80,6 +80,7 @@ SUBJECTS = {
 FIELDS = {
     "attendance": _l("出欠"),
     "capacity": _l("定員"),
+    "criterion": _l("選定基準"),
     "department": _l("所属"),
     "description": _l("説明"),
     "evidence": _l("根拠"),
@@ -87,12 +88,14 @@ FIELDS = {
     "from": _l("譲り元"),
     "from_session": _l("複製元の開催回"),
     "is_coordinator": _l("研修担当者"),
+    "instructor": _l("講師"),
     "is_secretariat": _l("事務局"),
     "met": _l("基準を満たす"),
     "municipality_id": _l("市町"),
     "name": _l("氏名"),
     "name_kana": _l("ふりがな"),
     "parent_id": _l("親項目"),
+    "planned_minutes": _l("予定時間（分）"),
     "position": _l("順番"),
     "quotas": _l("枠"),
     "rank_id": _l("職層"),
@@ -104,6 +107,7 @@ FIELDS = {
     "text": _l("本文"),
     "title": _l("名称"),
     "to": _l("譲り先"),
+    "unmet_criteria": _l("満たさない選定基準"),
 }
 
 

@@ -168,8 +168,8 @@ def export(questionnaire_id: int, fmt: str):
     rows = services.export_rows(questionnaire, filters, current_locale())
     name = f"survey-{questionnaire.id}-{questionnaire.kind.value}.{fmt}"
     if fmt == "csv":
-        body, mimetype = as_csv(rows), "text/csv; charset=utf-8"
+        body, mimetype = as_csv(rows), "text/csv"  # Flask adds "; charset=utf-8"
     else:
-        body = as_xlsx(rows, questionnaire.title)
+        body = as_xlsx(rows, questionnaire.display_title(current_locale()))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
