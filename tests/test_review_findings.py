@@ -128,6 +128,7 @@ def test_the_anonymity_of_a_questionnaire_cannot_change_once_answered(client_for
         {"title": pre.title, "anonymous": "", "open_days": "14", "remind_days_before_close": "3"},
     )
     assert response.status_code == 422 and "匿名・記名の設定を変えられません" in text_of(response)
+    assert 'id="anonymous-error"' in text_of(response)  # beside the checkbox, which points at it
     db.session.refresh(pre)
     assert pre.anonymous
 

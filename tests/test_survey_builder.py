@@ -79,7 +79,13 @@ def test_editing_keeps_the_option_values_answers_refer_to(secretariat, post):
     }
     assert secretariat.post(f"/questions/{multiple.id}/edit", form).status_code == 302
     db.session.refresh(multiple)
-    assert [o["value"] for o in multiple.options][:3] == values and multiple.options[3]["value"] == "o3"
+    assert [o["value"] for o in multiple.options][:3] == values  # renamed in place: the same choices
+    assert multiple.options[3]["value"] not in values  # a new line is a new choice
+    form[f"q{multiple.id}-options"] = "行政 | Government\n基礎 | Basics\n事例 | Cases\n演習 | Exercises"
+    assert secretariat.post(f"/questions/{multiple.id}/edit", form).status_code == 302
+    db.session.refresh(multiple)
+    moved = {o["label"]: o["value"] for o in multiple.options}
+    assert (moved["基礎"], moved["行政"]) == (values[0], values[1])  # answers keep meaning what was chosen
 
 
 def test_settings_sections_and_deletion(secretariat, post):
@@ -101,3 +107,25 @@ def test_settings_sections_and_deletion(secretariat, post):
 def test_only_the_secretariat_builds(client_for, make_person, post):
     for person in (make_person(), make_person(coordinator=True)):
         assert client_for(person).get(f"/questionnaires/{post.id}").status_code == 403
+
+
+def test_a_question_sent_without_its_choices_is_refused_not_a_500(secretariat, post):
+    rating = next(q for q in questions_of(post) if q.kind == QuestionKind.rating)
+    sent = {f"q{rating.id}-section_id": rating.section_id, f"q{rating.id}-kind": "rating", f"q{rating.id}-text": "x"}
+    response = secretariat.post(f"/questions/{rating.id}/edit", sent)
+    assert response.status_code == 422 and "5行で入力してください" in text_of(response)
+
+
+def test_an_awareness_item_is_one_rating_question_of_a_questionnaire(secretariat, post):
+    keyed = next(q for q in questions_of(post) if q.awareness_key)
+    other = next(q for q in questions_of(post) if q.kind == QuestionKind.rating and q.id != keyed.id)
+    form = {
+        f"q{other.id}-section_id": other.section_id,
+        f"q{other.id}-kind": "rating",
+        f"q{other.id}-text": other.text,
+        f"q{other.id}-options": "\n".join(f"{o['label']} | {o.get('label_en', '')}" for o in other.options),
+        f"q{other.id}-awareness_key": keyed.awareness_key,
+        f"q{other.id}-max_length": "1000",
+    }
+    response = secretariat.post(f"/questions/{other.id}/edit", form)
+    assert response.status_code == 422 and "別の質問で使われています" in text_of(response)

@@ -125,6 +125,10 @@ def test_post_survey_is_for_attended_people_from_the_end_for_a_set_number_of_day
         (lambda q, d: d.__setitem__(f"q{q['long_text'].id}", "あ" * 2001), "2000文字以内"),
         (lambda q, d: d.__setitem__(f"q{q['number'].id}", "9999"), "0から500の範囲"),
         (lambda q, d: d.__setitem__(f"q{q['number'].id}", "nan"), "数字で入力してください。"),
+        (  # a number with only a lower limit
+            lambda q, d: (setattr(q["number"], "max_value", None), d.__setitem__(f"q{q['number'].id}", "-1")),
+            "0以上の数を入力してください。",
+        ),
         (lambda q, d: d.__setitem__(f"q{q['multiple'].id}-other", ""), "「その他」の内容を入力してください。"),
     ],
 )
@@ -217,6 +221,22 @@ def test_invitations_go_out_when_the_survey_opens_and_one_reminder_before_it_clo
     assert reminders == [people[1].id]
 
 
+def test_nobody_is_invited_to_a_survey_they_have_already_answered(course, make_person):
+    people = [make_person("八潮市"), make_person("八潮市")]
+    session = ended_session(course, people)
+    post = questionnaire(course, SurveyKind.post)
+    services.submit(people[0], post, session, full_answers(post))  # from "my trainings", before the job ran
+    db.session.execute(db.delete(Message))
+    db.session.commit()
+    services.send_invitations_and_reminders()
+    invited = db.session.scalars(
+        db.select(Message.person_id).where(
+            Message.kind == "survey_invitation", Message.person_id.in_([p.id for p in people])
+        )
+    ).all()
+    assert invited == [people[1].id]
+
+
 def test_results_are_counted_by_the_database_and_small_groups_are_hidden(course, make_person):
     soka = [make_person("草加市") for _ in range(3)]
     yoshikawa = [make_person("吉川市")]
@@ -260,6 +280,22 @@ def test_pre_post_comparison_overall_and_per_municipality(course, make_person):
     assert (understanding.before, understanding.after, understanding.change) == (2.0, 4.0, 2.0)
     assert by_municipality["草加市"][0].change == 2.0
     assert by_municipality["松伏町"][0].before is None  # one person: suppressed
+
+
+def test_the_comparison_counts_people_not_answers(course, make_person):
+    """Two answers of one person under the same awareness item (data from before the builder refused it) are one
+    person: two people are still a group under three, and stay hidden."""
+    people = [make_person("草加市") for _ in range(2)]
+    session = ended_session(course, people)
+    post = questionnaire(course, SurveyKind.post)
+    keyed = next(q for q in services.questions_of(post) if q.awareness_key)
+    twin = next(q for q in services.questions_of(post) if q.kind == keyed.kind and q.id != keyed.id)
+    twin.awareness_key = keyed.awareness_key
+    db.session.commit()
+    for person in people:
+        services.submit(person, post, session, full_answers(post, rating=4))
+    row = next(c for c in services.pre_post(course.id)[0] if c.key == keyed.awareness_key)
+    assert row.after is None and row.after_n == 2
 
 
 def test_export_respects_anonymity(course, make_person):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -102,23 +104,35 @@ def _choices(form: QuestionForm, existing: Question | None) -> tuple[list, list]
     if kind == QuestionKind.grid and not rows:
         form.rows.errors.append(_("表の項目を1行以上入力してください。"))
         return None
-    old_options = existing.options if existing else []
-    old_rows = existing.rows if existing else []
-    built_options = []
-    for i, (ja, en) in enumerate(options):
-        entry = {"label": ja, "label_en": en}
-        if kind in (QuestionKind.single, QuestionKind.multiple):
-            entry["value"] = old_options[i].get("value", f"o{i}") if i < len(old_options) else f"o{i}"
-        built_options.append(entry)
-    built_rows = (
-        [
-            {"key": old_rows[i]["key"] if i < len(old_rows) else f"r{i}", "label": ja, "label_en": en}
-            for i, (ja, en) in enumerate(rows)
-        ]
-        if kind == QuestionKind.grid
-        else []
-    )
+    built_options = [{"label": ja, "label_en": en} for ja, en in options]
+    if kind in (QuestionKind.single, QuestionKind.multiple):
+        values = _stable_ids([ja for ja, _en in options], existing.options if existing else [], "value", "o")
+        for entry, value in zip(built_options, values, strict=True):
+            entry["value"] = value
+    built_rows = []
+    if kind == QuestionKind.grid:
+        keys = _stable_ids([ja for ja, _en in rows], existing.rows if existing else [], "key", "r")
+        built_rows = [{"key": k, "label": ja, "label_en": en} for k, (ja, en) in zip(keys, rows, strict=True)]
     return built_options, built_rows
+
+
+def _stable_ids(labels: list[str], stored: list[dict], id_key: str, prefix: str) -> list[str]:
+    """The stored id for each line, so that answers keep meaning what was chosen: a line with a stored label keeps
+    its id wherever it moves; a line renamed in place (its old label gone) keeps the id at its position; any
+    other line gets an id never used before."""
+    by_label = {item["label"]: item[id_key] for item in stored if id_key in item}
+    taken = {item[id_key] for item in stored if id_key in item}
+    fresh = (f"{prefix}{n}" for n in itertools.count() if f"{prefix}{n}" not in taken)
+    present, used, ids = set(labels), set(), []
+    for i, label in enumerate(labels):
+        ident = by_label.get(label)
+        if ident is None or ident in used:
+            here = stored[i] if i < len(stored) else {}
+            renamed = here.get("label") not in present and here.get(id_key) not in (None, *used)
+            ident = here[id_key] if renamed else next(fresh)
+        used.add(ident)
+        ids.append(ident)
+    return ids
 
 
 def _question_form(
@@ -128,8 +142,8 @@ def _question_form(
     forms show the questions as stored, even when another form on the page was refused."""
     # Each form on the page has its own prefix, so field ids (and their labels) stay unique.
     prefix = f"q{question.id}" if question else "new"
-    bound = {} if submitted else {"formdata": None}
-    form = QuestionForm(obj=question, prefix=prefix, **bound) if question else QuestionForm(prefix=prefix, **bound)
+    # A sent form is what was sent (a field left out is empty, not the stored value); the others are as stored.
+    form = QuestionForm(prefix=prefix) if submitted else QuestionForm(formdata=None, obj=question, prefix=prefix)
     form.section_id.choices = [SelectChoice(s.id, s.title) for s in questionnaire.sections]
     form.kind.choices = [SelectChoice(k.value, str(label)) for k, label in KIND_LABELS.items()]
     if question and not submitted:
@@ -205,6 +219,14 @@ def _save_question(form: QuestionForm, question: Question, questionnaire: Questi
         abort(404)
     choices = _choices(form, question if question.id else None)
     if choices is None:
+        return False
+    key = form.awareness_key.data or None
+    if key and QuestionKind(form.kind.data) != QuestionKind.rating:
+        form.awareness_key.errors.append(_("意識項目は5段階評価の質問にだけ設定できます。"))
+        return False
+    same_key = [q for s in questionnaire.sections for q in s.questions if key and q.awareness_key == key]
+    if any(q.id != question.id for q in same_key):
+        form.awareness_key.errors.append(_("この意識項目は、このアンケートの別の質問で使われています。"))
         return False
     if (
         form.min_value.data is not None

@@ -63,8 +63,8 @@ def load_questionnaires(course: Course) -> None:
             kind=SurveyKind.pre,
             title="事前アンケート",
             title_en="Before the training",
-            intro="研修の前に、DXについての今のお考えを教えてください。回答は匿名で集計されます。",
-            intro_en="Before the training, tell us how you see DX today. Answers are anonymous.",
+            intro="研修の前に、DXについての今のお考えを教えてください。",
+            intro_en="Before the training, tell us how you see DX today.",
             anonymous=True,
         )
         pre.sections.append(_awareness_section(pre))
@@ -98,8 +98,8 @@ def load_questionnaires(course: Course) -> None:
             kind=SurveyKind.post,
             title="事後アンケート",
             title_en="After the training",
-            intro="ご参加ありがとうございました。研修を終えた今のお考えを教えてください。回答は匿名で集計されます。",
-            intro_en="Thank you for taking part. Tell us how you see DX now. Answers are anonymous.",
+            intro="ご参加ありがとうございました。研修を終えた今のお考えを教えてください。",
+            intro_en="Thank you for taking part. Tell us how you see DX now.",
             anonymous=True,
             open_days=14,
             remind_days_before_close=3,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -237,16 +237,13 @@ def _read_one(question: Question, name: str, form: MultiDict) -> list[Answer]:
             raise ValueError(_("数字で入力してください。")) from None
         if number != number or number in (float("inf"), float("-inf")):
             raise ValueError(_("数字で入力してください。"))
-        if (question.min_value is not None and number < question.min_value) or (
-            question.max_value is not None and number > question.max_value
-        ):
-            raise ValueError(
-                _(
-                    "%(min)sから%(max)sの範囲で入力してください。",
-                    min=f"{question.min_value:g}",
-                    max=f"{question.max_value:g}",
-                )
-            )
+        low, high = question.min_value, question.max_value
+        if low is not None and high is not None and not low <= number <= high:
+            raise ValueError(_("%(min)sから%(max)sの範囲で入力してください。", min=f"{low:g}", max=f"{high:g}"))
+        if low is not None and number < low:
+            raise ValueError(_("%(min)s以上の数を入力してください。", min=f"{low:g}"))
+        if high is not None and number > high:
+            raise ValueError(_("%(max)s以下の数を入力してください。", max=f"{high:g}"))
         return [Answer(question_id=question.id, number=number)]
     text = (form.get(name) or "").strip()
     if len(text) > question.max_length:
@@ -362,6 +359,8 @@ def _invite_and_remind(questionnaire_id: int, session_id: int, closes: datetime,
         if record is None:
             record = SurveyParticipant(questionnaire_id=questionnaire_id, session_id=session_id, person_id=person.id)
             db.session.add(record)
+        if record.answered:
+            continue  # answered already (from "my trainings", before the invitation went out): nothing to ask
         if not record.invited:
             record.invited = True
             notify(person, "survey_invitation", context)
@@ -538,7 +537,11 @@ def pre_post(
     than three responses is shown as suppressed (None)."""
     query = (
         select(
-            Question.awareness_key, Questionnaire.kind, Answer.municipality_id, func.avg(Answer.number), func.count()
+            Question.awareness_key,
+            Questionnaire.kind,
+            Answer.municipality_id,
+            func.avg(Answer.number),
+            func.count(distinct(Answer.response_id)),  # people, not answers: the group-of-three rule counts people
         )
         .join(Answer, Answer.question_id == Question.id)
         .join(SurveySection, SurveySection.id == Question.section_id)
