@@ -309,6 +309,8 @@ def test_export_respects_anonymity(course, make_person):
     assert "氏名" not in rows[0]
     assert not any("匿名 希望" in str(cell) for row in rows for cell in row)
     assert sorted(row[2] for row in rows[1:]) == ["草加市", "草加市", "草加市"]
+    rating = rows[0].index(services.questions_of(post)[0].label("ja"))
+    assert rows[1][rating] == 4  # a number Excel can average, not the text "4"
 
 
 def test_answer_page_marks_errors_and_results_page_draws_charts(client_for, course, make_person):

@@ -656,6 +656,13 @@ def non_respondents(questionnaire: Questionnaire, session_id: int, municipality_
     )
 
 
+def _cell(parts: list[str | float]) -> str | float | int:
+    """One answer cell: a lone number stays a number (Excel can average it), anything else is text."""
+    if len(parts) == 1 and isinstance(parts[0], float):
+        return int(parts[0]) if parts[0].is_integer() else parts[0]
+    return " / ".join(f"{p:g}" if isinstance(p, float) else p for p in parts)
+
+
 def export_rows(questionnaire: Questionnaire, filters: Filters, locale: str = "ja") -> list[list[Any]]:
     """One row per response. Anonymous questionnaires carry no name; every group under three is left out."""
     from ..enrollment.roster import safe_cell
@@ -697,13 +704,14 @@ def export_rows(questionnaire: Questionnaire, filters: Filters, locale: str = "j
     for response in responses:
         group_sizes[(response.session_id, response.municipality_id)] += 1
     for response in responses:
-        values: dict[tuple[int, str | None], list[str]] = defaultdict(list)
+        values: dict[tuple[int, str | None], list[str | float]] = defaultdict(list)
         for a in response.answers:
-            if a.option is not None:
-                text = a.text if a.option == "other" else options.get(a.question_id, {}).get(a.option, a.option)
-                values[(a.question_id, None)].append(text or "")
+            if a.option == "other":
+                values[(a.question_id, None)].append(_("その他：%(text)s", text=a.text or ""))
+            elif a.option is not None:
+                values[(a.question_id, None)].append(options.get(a.question_id, {}).get(a.option, a.option))
             elif a.number is not None:
-                values[(a.question_id, a.row_key)].append(f"{a.number:g}")
+                values[(a.question_id, a.row_key)].append(a.number)
             else:
                 values[(a.question_id, None)].append(a.text or "")
         if questionnaire.anonymous and group_sizes[(response.session_id, response.municipality_id)] < MIN_GROUP:
@@ -712,6 +720,6 @@ def export_rows(questionnaire: Questionnaire, filters: Filters, locale: str = "j
         row = [response.id, sessions.get(response.session_id, ""), municipality]
         if not questionnaire.anonymous:
             row.append(people.get(response.person_id, ""))
-        row += [" / ".join(values.get((qid, key), [])) for qid, key, _label_ in columns]
+        row += [_cell(values.get((qid, key), [])) for qid, key, _label_ in columns]
         rows.append([safe_cell(v) for v in row])
     return rows
