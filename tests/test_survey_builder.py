@@ -129,3 +129,12 @@ def test_an_awareness_item_is_one_rating_question_of_a_questionnaire(secretariat
     }
     response = secretariat.post(f"/questions/{other.id}/edit", form)
     assert response.status_code == 422 and "別の質問で使われています" in text_of(response)
+
+
+def test_settings_and_sections_refused_come_back_with_the_problem_beside_the_field(secretariat, post):
+    settings = {"title": post.title, "anonymous": "y", "open_days": "14", "remind_days_before_close": "30"}
+    too_late = secretariat.post(f"/questionnaires/{post.id}", settings)
+    assert too_late.status_code == 422 and 'id="remind_days_before_close-error"' in text_of(too_late)
+    blank = secretariat.post(f"/questionnaires/{post.id}/sections", {"s-title": "  ", "s-title_en": "Kept"})
+    assert blank.status_code == 422 and 'id="s-title-error"' in text_of(blank) and 'value="Kept"' in text_of(blank)
+    assert '<input checked id="anonymous"' in text_of(blank)  # the other forms show what is stored

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, ValidationError
 from wtforms.validators import AnyOf, Optional
 
 from ..audit.services import changes, record
@@ -44,6 +44,10 @@ class SettingsForm(FlaskForm):
     remind_days_before_close = IntegerField(
         _l("締切の何日前にリマインダーを送るか"), validators=[required, NumberRange(0, 365)]
     )
+
+    def validate_remind_days_before_close(self, field) -> None:
+        if self.open_days.data and field.data is not None and field.data >= self.open_days.data:
+            raise ValidationError(_l("回答期間（%(n)d日）より短くしてください。", n=self.open_days.data))
 
 
 class SectionForm(FlaskForm):
@@ -180,17 +184,7 @@ def edit(questionnaire_id: int):
         db.session.commit()
         flash(_("設定を保存しました。"), "success")
         return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
-    return render_template(
-        "surveys/builder.html",
-        questionnaire=questionnaire,
-        settings=settings,
-        section_form=SectionForm(prefix="s"),
-        question_form=_question_form(questionnaire),
-        move=MoveForm(),
-        kind_labels=KIND_LABELS,
-        responses=_responses(questionnaire),
-        edit_forms={q.id: _question_form(questionnaire, q) for s in questionnaire.sections for q in s.questions},
-    ), (422 if settings.errors else 200)
+    return _builder_page(questionnaire, settings=settings)
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/sections")
@@ -207,9 +201,8 @@ def add_section(questionnaire_id: int):
         record("questionnaire.section_added", questionnaire, after={"title": section.title})
         db.session.commit()
         flash(_("区分を追加しました。"), "success")
-    else:
-        flash(_("区分の見出しを入力してください。"), "error")
-    return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
+        return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
+    return _builder_page(questionnaire, section_form=form)
 
 
 def _save_question(form: QuestionForm, question: Question, questionnaire: Questionnaire) -> bool:
@@ -267,22 +260,34 @@ def _save_question(form: QuestionForm, question: Question, questionnaire: Questi
     return True
 
 
-def _page_with_errors(questionnaire: Questionnaire, form: QuestionForm, question_id: int | None):
+def _builder_page(
+    questionnaire: Questionnaire,
+    *,
+    settings: SettingsForm | None = None,
+    section_form: SectionForm | None = None,
+    question_form: QuestionForm | None = None,
+    question_id: int | None = None,
+):
+    """The builder page. The form that was sent (if any) comes back with its errors and what was typed (422);
+    every other form shows what is stored."""
     edit_forms = {q.id: _question_form(questionnaire, q) for s in questionnaire.sections for q in s.questions}
     if question_id:
-        edit_forms[question_id] = form
+        edit_forms[question_id] = question_form
+    refused = any(f is not None and f.errors for f in (settings, section_form, question_form))
     return render_template(
         "surveys/builder.html",
         questionnaire=questionnaire,
-        settings=SettingsForm(obj=questionnaire),
-        section_form=SectionForm(prefix="s"),
-        question_form=form if question_id is None else _question_form(questionnaire),
+        settings=settings or SettingsForm(formdata=None, obj=questionnaire),
+        section_form=section_form or SectionForm(formdata=None, prefix="s"),
+        question_form=question_form
+        if question_form is not None and question_id is None
+        else _question_form(questionnaire),
         move=MoveForm(),
         kind_labels=KIND_LABELS,
         responses=_responses(questionnaire),
         edit_forms=edit_forms,
         open_question=question_id,
-    ), 422
+    ), (422 if refused else 200)
 
 
 @bp.post("/questionnaires/<int:questionnaire_id>/questions")
@@ -294,7 +299,7 @@ def add_question(questionnaire_id: int):
         flash(_("質問を追加しました。"), "success")
         return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire.id))
     db.session.rollback()
-    return _page_with_errors(questionnaire, form, None)
+    return _builder_page(questionnaire, question_form=form)
 
 
 @bp.post("/questions/<int:question_id>/edit")
@@ -309,7 +314,7 @@ def edit_question(question_id: int):
             url_for("survey_admin.edit", questionnaire_id=questionnaire.id, _anchor=f"question-{question.id}")
         )
     db.session.rollback()
-    return _page_with_errors(_questionnaire_or_404(questionnaire.id), form, question_id)
+    return _builder_page(_questionnaire_or_404(questionnaire.id), question_form=form, question_id=question_id)
 
 
 @bp.post("/questions/<int:question_id>/move")
