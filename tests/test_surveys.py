@@ -320,6 +320,9 @@ def test_answer_page_marks_errors_and_results_page_draws_charts(client_for, cour
     user = client_for(people[0])
     assert "事後アンケートに回答する" in text_of(user.get("/my/trainings"))
     url = f"/surveys/{post.id}/sessions/{session.id}"
+    page = text_of(user.get(url))
+    text_question = next(q for q in services.questions_of(post) if q.kind.value in ("short_text", "long_text"))
+    assert page.count(f'for="q{text_question.id}"') == 1  # one name for the field: the question itself
     bad = user.post(url, {})
     assert bad.status_code == 422
     assert 'role="alert"' in text_of(bad) and "回答してください。" in text_of(bad)
