@@ -322,7 +322,9 @@ def test_answer_page_marks_errors_and_results_page_draws_charts(client_for, cour
     url = f"/surveys/{post.id}/sessions/{session.id}"
     page = text_of(user.get(url))
     text_question = next(q for q in services.questions_of(post) if q.kind.value in ("short_text", "long_text"))
-    assert page.count(f'for="q{text_question.id}"') == 1  # one name for the field: the question itself
+    name = f"q{text_question.id}"
+    assert f'<label for="{name}" id="{name}-label"' in page  # the question itself names its field...
+    assert f'<legend id="{name}-label"' not in page  # ...once: no group around a single field to say it again
     bad = user.post(url, {})
     assert bad.status_code == 422
     assert 'role="alert"' in text_of(bad) and "回答してください。" in text_of(bad)
