@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -125,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from .enrollment.labels import ATTENDANCE_LABELS, STATUS_LABELS
     from .forms import max_length
-    from .i18n import dates
+    from .i18n import dates, marks
     from .i18n.locale import current_locale
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -134,13 +133,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["time"] = dates.format_time
     app.jinja_env.filters["iso"] = dates.iso
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ATTENDANCE_LABELS=ATTENDANCE_LABELS)
-    # Japanese sets labels and asides with full-width marks (氏名：…, 承認待ち（3）), English with its own.
     app.jinja_env.globals["max_length"] = max_length
-    app.jinja_env.globals["colon"] = lambda: "：" if current_locale() == "ja" else ": "
-    app.jinja_env.globals["dash"] = lambda: "～" if current_locale() == "ja" else "–"  # 13:30～16:30
-    app.jinja_env.filters["paren"] = lambda text: (
-        (Markup("（%s）") if current_locale() == "ja" else Markup(" (%s)")) % text
-    )
+    app.jinja_env.globals["colon"] = lambda: marks.colon(current_locale())
+    app.jinja_env.globals["dash"] = lambda: marks.dash(current_locale())
+    app.jinja_env.filters["paren"] = lambda text: marks.paren(text, current_locale())
 
     @app.context_processor
     def _globals() -> dict:

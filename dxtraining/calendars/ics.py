@@ -19,6 +19,7 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from ..database import utcnow
 from ..enrollment.models import Enrollment, EnrollmentStatus
 from ..i18n.dates import TOKYO
+from ..i18n.marks import dash
 from ..sessions.models import SessionDay, TrainingSession
 
 PRODID = "-//dxtraining//自治体職員のDXに関する意識醸成研修//JA"
@@ -64,8 +65,7 @@ def _description(session: TrainingSession, day: SessionDay, viewer: Viewer) -> s
         for block in day.blocks:
             start, end = block.starts_at.astimezone(TOKYO), block.ends_at.astimezone(TOKYO)
             teacher = _("（講師：%(name)s）", name=block.instructor.name) if block.instructor else ""
-            dash = "～" if viewer.locale == "ja" else "–"
-            lines.append(f"{start:%H:%M}{dash}{end:%H:%M} {block.title}{teacher}")
+            lines.append(f"{start:%H:%M}{dash(viewer.locale)}{end:%H:%M} {block.title}{teacher}")
         lines.append("")
     if session.is_online and viewer.confirmed and session.online_url:
         online = _("オンライン")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from .marks import dash
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 # (first day, name) newest first. 明治 is counted from its Gregorian adoption (明治6年 = 1873).
@@ -86,8 +88,7 @@ def format_datetime(value: datetime, locale: str = "ja") -> str:
 
 def format_time_range(start: datetime, end: datetime, locale: str = "ja") -> str:
     """令和5年2月1日（水）13:30～16:30, one day with its start and end."""
-    dash = "～" if locale == "ja" else "–"
-    return f"{format_datetime(start, locale)}{dash}{format_time(end)}"
+    return f"{format_datetime(start, locale)}{dash(locale)}{format_time(end)}"
 
 
 def iso(value: date | datetime) -> str:

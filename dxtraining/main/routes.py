@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from ..database import utcnow
-from ..enrollment.models import Enrollment, EnrollmentStatus
-from ..enrollment.services import waiting_positions
+from ..enrollment.models import EnrollmentStatus
+from ..enrollment.services import my_enrollments, waiting_positions
 from ..extensions import db
 from ..sessions.services import upcoming_sessions
 
@@ -21,18 +20,12 @@ def index():
     if not current_user.is_authenticated:
         return render_template("main/index.html")
     sessions = upcoming_sessions()
-    mine = db.session.scalars(
-        select(Enrollment).where(
-            Enrollment.person_id == current_user.id,
-            Enrollment.session_id.in_([s.id for s in sessions]),
-            Enrollment.status != EnrollmentStatus.cancelled,
-        )
-    ).all()
+    mine = [e for e in my_enrollments(current_user) if e.status != EnrollmentStatus.cancelled]
     return render_template(
         "main/index.html",
         sessions=sessions,
         mine={e.session_id: e for e in mine},
-        positions=waiting_positions(list(mine)),
+        positions=waiting_positions(mine),
         now=utcnow(),
     )
 

@@ -177,8 +177,8 @@ def new(course_id: int):
 @secretariat_required
 def edit(session_id: int):
     session = services.load_session(session_id) or abort(404)
-    if services.cancelled_problem(session):
-        flash(services.cancelled_problem(session), "error")
+    if problem := services.cancelled_problem(session):
+        flash(problem, "error")
         return redirect(url_for("sessions.detail", session_id=session.id))
     return _edit(session.course, session)
 

@@ -127,8 +127,8 @@ def session_page(session_id: int, apply_form=None) -> str:
 @secretariat_required
 def switch(session_id: int):
     session = _session_or_404(session_id)
-    if cancelled_problem(session):
-        flash(cancelled_problem(session), "error")
+    if problem := cancelled_problem(session):
+        flash(problem, "error")
         return redirect(url_for("sessions.detail", session_id=session.id))
     form = FormatSwitchForm(
         format=session.format.value, online_url=session.online_url, online_platform=session.online_platform

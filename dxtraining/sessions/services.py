@@ -19,6 +19,7 @@ from ..i18n.dates import TOKYO, format_date
 from ..i18n.locale import current_locale
 from ..notifications.services import notify
 from ..people.models import Municipality, Person
+from ..people.services import municipalities
 from .models import (
     AgendaBlock,
     CriterionAssessment,
@@ -157,8 +158,8 @@ def cancelled_problem(session: TrainingSession) -> str | None:
 def save_session(course: Course, plan: SessionPlan, session: TrainingSession | None = None) -> TrainingSession:
     """Create or update a session from a checked plan. A change of date, time, place or format raises the
     revision, so calendars update the entry in place. The caller commits."""
-    if session is not None and cancelled_problem(session):
-        raise ValidationFailed({"title": cancelled_problem(session)})
+    if session is not None and (problem := cancelled_problem(session)):
+        raise ValidationFailed({"title": problem})
     plan.warnings = check_plan(plan)
     creating = session is None
     if not creating:
@@ -258,8 +259,8 @@ def switch_format(
 ) -> FormatChange:
     """Switch between in person, online and hybrid. Records the reason, raises the revision and tells
     everyone confirmed or waiting. The caller commits."""
-    if cancelled_problem(session):
-        raise ValidationFailed({"format": cancelled_problem(session)})
+    if problem := cancelled_problem(session):
+        raise ValidationFailed({"format": problem})
     errors = {}
     if not reason.strip():
         errors["reason"] = _("切り替えの理由を入力してください。")
@@ -506,6 +507,5 @@ def seats_by_municipality(session: TrainingSession, state=None) -> list[SeatCoun
 
     state = state or seat_state(session)
     return [
-        SeatCount(m, state.quotas.get(m.id, 0), state.confirmed[m.id], state.waiting[m.id])
-        for m in db.session.scalars(select(Municipality).order_by(Municipality.sort_order))
+        SeatCount(m, state.quotas.get(m.id, 0), state.confirmed[m.id], state.waiting[m.id]) for m in municipalities()
     ]

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from ..database import locked_transaction, race_window, unless_busy, utcnow
 from ..enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from ..extensions import db
+from ..i18n.marks import colon
 from ..notifications.services import notify
 from ..people.models import Municipality, Person
 from ..sessions.models import SessionDay, TrainingSession
@@ -671,8 +672,7 @@ def export_rows(questionnaire: Questionnaire, filters: Filters, locale: str = "j
     columns: list[tuple[int, str | None, str]] = []
     for q in questions:
         if q.kind == QuestionKind.grid:
-            colon = "：" if locale == "ja" else ": "
-            columns += [(q.id, row["key"], f"{q.label(locale)}{colon}{_label(row, locale)}") for row in q.rows]
+            columns += [(q.id, row["key"], f"{q.label(locale)}{colon(locale)}{_label(row, locale)}") for row in q.rows]
         else:
             columns.append((q.id, None, q.label(locale)))
     header = [_("回答ID"), _("開催回"), _("市町")] + ([] if questionnaire.anonymous else [_("氏名")])
