@@ -7,10 +7,10 @@ everyone in beforehand, then lets 50 concurrent clients apply all at once.
 
 Prints throughput and latency of the application request, the same for a trivial endpoint of the same
 server measured in the same run (the floor) and their ratio, the final count per municipality and
-status, 5xx responses, worker memory, the CPU time each request cost the workers (and the PostgreSQL
-server), and how much of the machine's CPU was left idle: on 2 cores either the CPU or the per-session
-seat lock (one decision, and on PostgreSQL one disk flush, at a time) sets the pace. Exits non-zero if
-any session was overbooked, any applicant was lost, or any request failed.
+status, 5xx responses, worker memory, the CPU time each request cost the workers, the PostgreSQL server
+and the load generator, and how much of the machine's CPU was left idle: on 2 cores either the CPU or
+the per-session seat lock (one decision at a time) sets the pace. Exits non-zero if any session was
+overbooked, any applicant was lost, or any request failed.
 
     .venv/bin/python bench/rush.py                       # SQLite
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/rush.py
@@ -199,9 +199,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def rush(port: int, requests: list[bytes]) -> tuple[list[float], list[int], float]:
+def rush(port: int, requests: list[bytes]) -> tuple[list[float], list[int], float, float]:
     """Send the raw HTTP requests through CLIENTS concurrent connections, all starting at once; returns
-    latencies, statuses and wall time.
+    latencies, statuses, wall time and the load generator's own CPU time per request.
 
     One event loop drives every client, as load generators such as wrk do: fifty Python threads would spend
     the 2 cores fighting over the GIL and answer the server's closing handshake late, which the server's
@@ -227,9 +227,9 @@ def rush(port: int, requests: list[bytes]) -> tuple[list[float], list[int], floa
     async def everyone() -> None:
         await asyncio.gather(*(client(chunk) for chunk in chunks))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     asyncio.run(everyone())
-    return latencies, statuses, time.perf_counter() - started
+    return latencies, statuses, time.perf_counter() - started, (time.thread_time() - cpu) / len(requests)
 
 
 def raw_request(port: int, method: str, path: str, cookie: str = "", form: dict | None = None) -> bytes:
@@ -322,7 +322,7 @@ def main() -> int:
         workers = worker_pids(server.pid)
         database_pids = postgres_pids() if drop else []
         cpu_before = cpu_seconds(workers)
-        floor_lat, floor_status, floor_wall = rush(port, [raw_request(port, "GET", "/healthz") for _ in clients])
+        floor_lat, floor_status, floor_wall, _ = rush(port, [raw_request(port, "GET", "/healthz") for _ in clients])
         floor_cpu = (cpu_seconds(workers) - cpu_before) / len(clients)
         _, memory_before_peak = worker_memory(server.pid)
         sampled: list[float] = []
@@ -343,7 +343,7 @@ def main() -> int:
         sampler.start()
         cpu_before, database_cpu_before = cpu_seconds(workers), cpu_seconds(database_pids)
         machine_before = machine_cpu()
-        apply_lat, apply_status, apply_wall = rush(port, applications)
+        apply_lat, apply_status, apply_wall, generator_cpu = rush(port, applications)
         idle, disk_wait = machine_idle(machine_before, machine_cpu())
         apply_cpu = (cpu_seconds(workers) - cpu_before) / len(clients)
         database_cpu = (cpu_seconds(database_pids) - database_cpu_before) / len(clients)
@@ -364,6 +364,7 @@ def main() -> int:
     print(
         f"CPU per request in the workers: floor {floor_cpu * 1000:.2f} ms, apply {apply_cpu * 1000:.2f} ms"
         + (f"; in PostgreSQL: apply {database_cpu * 1000:.2f} ms" if drop else "")
+        + f"; in the load generator: {generator_cpu * 1000:.2f} ms"
     )
     pace = "the seat lock (one decision at a time)" if idle >= 0.1 else "the CPU"
     print(f"CPU left idle during the rush: {idle:.0%} (waiting on disk {disk_wait:.0%}): {pace} sets the pace")

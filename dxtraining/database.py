@@ -146,14 +146,19 @@ def engine_options(app: Flask) -> None:
     elif uri.startswith("postgresql"):
         timeout_ms = int(app.config["DB_LOCK_TIMEOUT"] * 1000)
         connect_args["options"] = f"{connect_args.get('options', '')} -c lock_timeout={timeout_ms}".strip()
+        # Each statement reads what is committed when it starts, whatever the server's default: locked_transaction
+        # relies on it to read under the lock within a transaction that began before.
+        options["isolation_level"] = "READ COMMITTED"
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def configure_engine(app: Flask) -> None:
-    """Per-connection settings; on SQLite also take over BEGIN so a transaction can ask for the write lock."""
+    """Per-connection settings; on SQLite also take over BEGIN so a transaction can ask for the write lock.
+    On PostgreSQL, note on each connection whether its transaction has written (see locked_transaction)."""
     engine = db.engine
     if engine.dialect.name != "sqlite":
+        _note_writes(engine)
         return
     timeout = app.config["DB_LOCK_TIMEOUT"]
     timeout_ms = int(timeout * 1000)
@@ -231,6 +236,29 @@ def enable_wal(engine: Engine) -> None:
             raw.close()
 
 
+WROTE = "dxtraining_wrote"
+
+
+def _note_writes(engine: Engine) -> None:
+    """Keep `connection.info[WROTE]` true from the first statement of a transaction that is not a plain read
+    (INSERT, UPDATE, DELETE, anything textual) until the transaction ends."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.info.pop(WROTE, None)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after_execute(connection, _cursor, _statement, _parameters, context, _executemany) -> None:
+        compiled = getattr(context, "compiled", None)
+        if compiled is None or context.is_crud or not compiled.statement.is_select:
+            connection.info[WROTE] = True
+
+
+def _has_written(session) -> bool:
+    """Has the session's open transaction written anything (PostgreSQL only: see _note_writes)?"""
+    return session.in_transaction() and session.connection().info.get(WROTE, False)
+
+
 class RowMissing(LookupError):
     """The row a locked_transaction was to lock does not exist (shown as 404 Not Found)."""
 
@@ -245,24 +273,29 @@ def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> 
     SELECT ... FOR NO KEY UPDATE, which reads it in the same statement and does not block inserts that
     merely refer to it (foreign keys take FOR KEY SHARE). Both wait at most DB_LOCK_TIMEOUT.
 
-    Commits when the block ends, rolls everything back if it raises. Whatever the request had read
-    before is committed first, so the lock is taken at the start of a fresh transaction, and is read
-    again when the block uses it, except the rows in `unchanged`: rows the lock does not protect (the
-    signed-in person, say) that the block may use as read, saving a query inside the lock.
+    Commits when the block ends, rolls everything back if it raises. Whatever the request wrote before is
+    committed first, so it does not stand or fall with the block. What it had read is read again when the
+    block uses it, except the rows in `unchanged`: rows the lock does not protect (the signed-in person, say)
+    that the block may use as read, saving a query inside the lock. On SQLite the request's transaction
+    always ends first (SQLite's write lock is asked for at BEGIN); on PostgreSQL a transaction that has only
+    read goes on into the block, a COMMIT and a BEGIN fewer, since each statement there reads what is
+    committed when it starts.
     """
     session = db.session
     # Unsaved ORM changes would be committed without the lock. (record() and notify() write at once: call them
     # inside the block, so that they stand or fall with its decision.)
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("locked_transaction must start with no unsaved changes in the session")
-    _commit_keeping_values(session())
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite or _has_written(session()):
+        _commit_keeping_values(session())
     keep = {id(row) for row in unchanged}
     for row in list(session.identity_map.values()):
         if id(row) not in keep:
             session.expire(row)
     locking = current_app.config.get("LOCKING_ENABLED", True)
     try:
-        if locking:
+        if locking and sqlite:
             session.connection(execution_options={IMMEDIATE: True})
         row = session.get(
             model, ident, populate_existing=True, with_for_update={"key_share": True} if locking else None

@@ -14,7 +14,7 @@ from dxtraining.database import RowMissing, is_lock_timeout, locked_transaction,
 from dxtraining.enrollment import services as enrollment
 from dxtraining.enrollment.models import Enrollment
 from dxtraining.extensions import db
-from dxtraining.people.models import Municipality
+from dxtraining.people.models import Municipality, Person
 from dxtraining.sessions.models import SessionQuota, TrainingSession
 from tests.conftest import UserClient, lock_held_elsewhere, make_config
 from tests.planning_helpers import make_session
@@ -215,6 +215,28 @@ def test_what_was_written_before_the_lock_is_kept_when_the_locked_block_fails(ap
     with pytest.raises(ZeroDivisionError), locked_transaction(Municipality, municipalities["草加市"].id):
         raise ZeroDivisionError("a rule failed")
     assert counter(target.id) == 77
+
+
+def test_an_application_is_one_transaction_on_postgresql_and_ends_the_read_first_on_sqlite(
+    app, municipalities, make_person
+):
+    """The rush when applications open: on PostgreSQL what the request read goes on into the locked block (a
+    COMMIT and a BEGIN fewer); SQLite must end its read transaction to ask for the write lock."""
+    session = make_session(capacity=2, quotas={municipalities["草加市"].id: 1})
+    applicant = make_person("草加市")
+    db.session.commit()
+    applicant = db.session.get(Person, applicant.id)  # read, as the request reads the signed-in person
+    commits: list[object] = []
+
+    def count(connection) -> None:
+        commits.append(connection)
+
+    event.listen(db.engine, "commit", count)
+    try:
+        assert enrollment.apply(applicant, session.id).status == "confirmed"
+    finally:
+        event.remove(db.engine, "commit", count)
+    assert len(commits) == (1 if db.engine.dialect.name == "postgresql" else 2)
 
 
 def test_writers_still_take_turns_when_the_queue_file_cannot_be_opened(tmp_path):

@@ -67,17 +67,26 @@ def window_problem(session: TrainingSession, now: datetime | None = None) -> str
 
 # The statements of the rush when applications open are built once, with placeholders: building a select
 # with joins in SQLAlchemy costs more than SQLite takes to run it (bench/rush.py).
-_RANK_LIMIT = select(Rank).where(
-    Rank.id
-    == select(func.coalesce(CourseRankLimit.max_rank_id, Course.max_rank_id))
-    .select_from(TrainingSession)
-    .join(Course, Course.id == TrainingSession.course_id)
-    .outerjoin(
-        CourseRankLimit,
-        (CourseRankLimit.course_id == Course.id) & (CourseRankLimit.municipality_id == bindparam("municipality_id")),
+def _joined_to_rank_limit(query):
+    """`query` over the session :session_id, joined to the highest rank that may attend it from the
+    municipality :municipality_id (the municipality's own limit for the course, else the course's)."""
+    return (
+        query.select_from(TrainingSession)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .outerjoin(
+            CourseRankLimit,
+            (CourseRankLimit.course_id == Course.id)
+            & (CourseRankLimit.municipality_id == bindparam("municipality_id")),
+        )
+        .join(Rank, Rank.id == func.coalesce(CourseRankLimit.max_rank_id, Course.max_rank_id))
+        .where(TrainingSession.id == bindparam("session_id"))
     )
-    .where(TrainingSession.id == bindparam("session_id"))
-    .scalar_subquery()
+
+
+_RANK_LIMIT = _joined_to_rank_limit(select(Rank))
+# The rank limit and the person's earlier application, if any, in one round trip.
+_STANDING = _joined_to_rank_limit(select(Rank, Enrollment)).outerjoin(
+    Enrollment, (Enrollment.session_id == TrainingSession.id) & (Enrollment.person_id == bindparam("person_id"))
 )
 # Everything the seat decision counts, in one round trip: each municipality's quota (status "quota"), and how
 # many of its people are in each status with the last place given in its waiting list.
@@ -111,6 +120,17 @@ def enrollment_of(person: Person, session_id: int) -> Enrollment | None:
     return db.session.scalar(
         select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.person_id == person.id)
     )
+
+
+def standing(person: Person, session_id: int) -> tuple[Rank, Enrollment | None]:
+    """The highest rank that may attend the session from the person's municipality, and the person's
+    application for it (None if they never applied). SessionMissing when there is no such session."""
+    row = db.session.execute(
+        _STANDING, {"session_id": session_id, "municipality_id": person.municipality_id, "person_id": person.id}
+    ).one_or_none()
+    if row is None:
+        raise SessionMissing(_("開催回が見つかりません。"))
+    return row[0], row[1]
 
 
 @dataclass
@@ -319,16 +339,13 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     and writes the enrollment once, with its final status and place in line.
     """
     person = db.session.get(Person, person.id)  # the row itself (not a proxy such as current_user); no query
-    limit = rank_limit(session_id, person.municipality_id)
-    if limit is None:
-        raise SessionMissing(_("開催回が見つかりません。"))
     # Who may attend does not change with the seats: checked before the lock, so the lock is held briefly.
+    # The earlier application is looked up before the lock too: a second application made meanwhile is stopped
+    # by the database's unique rule (below), and an earlier one is read again under the lock before it is used.
+    limit, enrollment = standing(person, session_id)
     problem = rank_problem(person, limit)
     if problem:
         raise EnrollmentRefused(problem)
-    # Looked up before the lock too: a second application made meanwhile is stopped by the database's unique
-    # rule (below), and an earlier one is read again under the lock before it is used.
-    enrollment = enrollment_of(person, session_id)
     try:
         # The person (loaded with the request) is not what the lock protects: used as read.
         with locked_transaction(TrainingSession, session_id, unchanged=(person,)) as session:
