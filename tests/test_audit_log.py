@@ -90,3 +90,58 @@ def test_the_secretariat_narrows_the_log_and_sees_who_and_what_each_entry_is_abo
     assert secretariat.get("/admin/audit?page=99999999999999999999").status_code == 200
     assert "越谷 二郎 / 第7回" in everything and "草加 一郎 / 第7回" in everything  # nonsense narrows nothing
     assert "第7回" in text_of(secretariat.get("/admin/audit?action=session.created"))
+
+
+# Columns no form edits, or that are never shown: ids, timestamps, secrets.
+NOT_EDITED = {"id", "created_at", "course_id", "code", "password_hash", "auth_stamp", "calendar_token"}
+NOT_EDITED |= {"email_confirmed_at", "is_active_account", "email"}
+
+
+def test_every_field_a_form_changes_has_words():
+    """Forms record their changes field by field through `changes()`: every column they can touch is named."""
+    from dxtraining.audit.labels import FIELDS
+    from dxtraining.courses.models import CaseStudy, Course
+    from dxtraining.people.models import Person
+    from dxtraining.sessions.models import Instructor, InstructorCriterion
+    from dxtraining.surveys.models import Question, Questionnaire
+
+    audited = (Course, CaseStudy, InstructorCriterion, Instructor, Questionnaire, Question, Person)
+    columns = {column.key for model in audited for column in model.__table__.columns}
+    assert sorted(columns - NOT_EDITED - FIELDS.keys()) == []
+
+
+def test_ranks_choices_and_kinds_read_as_names_not_codes(client_for, make_person):
+    from dxtraining.audit.services import record
+    from dxtraining.extensions import db
+    from dxtraining.people.models import Rank
+    from dxtraining.people.services import ProfileChange, update_profile
+
+    person = make_person("草加市", rank="staff", name="草加 一郎")
+    unit_chief = db.session.scalar(db.select(Rank).where(Rank.code == "unit_chief"))
+    update_profile(
+        person,
+        ProfileChange(
+            name="草加 一郎",
+            name_kana="そうか いちろう",
+            department="総務部",
+            rank=unit_chief,
+            job_title="係長",
+            locale="en",
+        ),
+    )
+    subject = make_person("越谷市")  # any row: the values are what this test is about
+    record(
+        "questionnaire.question_changed",
+        subject,
+        before={"kind": "single", "options": [{"value": "1", "label": "はい", "label_en": "Yes"}]},
+        after={"kind": "multiple", "options": [{"value": "2", "label": "いいえ", "label_en": "No"}]},
+    )
+    db.session.commit()
+    secretariat = client_for(make_person(secretariat=True))
+    page = text_of(secretariat.get("/admin/audit"))
+    assert "職層：主事級" in page and "職層：係長級" in page
+    assert "表示言語：English" in page
+    assert "種類：単一選択" in page and "選択肢：いいえ" in page
+    secretariat.post("/language", {"language": "en", "next": "/admin/audit"})
+    english = text_of(secretariat.get("/admin/audit"))
+    assert "Rank: Unit chief" in english and "Option: No" in english and "Type: Multiple choice" in english

@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..enrollment.labels import ATTENDANCE_LABELS, STATUS_LABELS
+from ..i18n.locale import current_locale
 from ..sessions.labels import FORMAT_LABELS
+from ..surveys.labels import KIND_LABELS
 
 ACTIONS = {
     "agenda.block_added": _l("時間割に項目を追加"),
@@ -78,36 +80,77 @@ SUBJECTS = {
 }
 
 FIELDS = {
+    "affiliation": _l("所属・役職"),
+    "allow_other": _l("「その他」と自由記入"),
+    "anonymous": _l("匿名"),
     "attendance": _l("出欠"),
+    "awareness_key": _l("意識の指標"),
     "capacity": _l("定員"),
+    "contact": _l("連絡先"),
+    "cost": _l("費用"),
+    "criteria_text": _l("講師選定基準"),
     "criterion": _l("選定基準"),
+    "default_capacity": _l("定員（既定値）"),
+    "default_format": _l("開催形式（既定値）"),
+    "default_quota": _l("各市町の枠（既定値）"),
     "department": _l("所属"),
     "description": _l("説明"),
     "evidence": _l("根拠"),
     "format": _l("開催形式"),
+    "format_description": _l("形式"),
     "from": _l("譲り元"),
     "from_session": _l("複製元の開催回"),
-    "is_coordinator": _l("研修担当者"),
+    "help": _l("補足"),
+    "help_en": _l("補足（英語）"),
     "instructor": _l("講師"),
+    "intro": _l("説明"),
+    "intro_en": _l("説明（英語）"),
+    "is_coordinator": _l("研修担当者"),
     "is_secretariat": _l("事務局"),
+    "job_title": _l("職名"),
+    "kind": _l("種類"),
+    "locale": _l("表示言語"),
+    "max_length": _l("最大文字数"),
+    "max_rank_id": _l("対象とする職層の上限"),
+    "max_value": _l("最大値"),
     "met": _l("基準を満たす"),
+    "min_value": _l("最小値"),
+    "modules": _l("関連するカリキュラム項目"),
     "municipality_id": _l("市町"),
     "name": _l("氏名"),
     "name_kana": _l("ふりがな"),
+    "open_days": _l("回答期間（日）"),
+    "options": _l("選択肢"),
+    "outcome": _l("効果"),
     "parent_id": _l("親項目"),
+    "period": _l("時期"),
     "planned_minutes": _l("予定時間（分）"),
     "position": _l("順番"),
+    "profile": _l("プロフィール"),
+    "purpose": _l("目的"),
     "quotas": _l("枠"),
     "rank_id": _l("職層"),
     "recipients": _l("宛先"),
+    "remind_days_before_close": _l("締切の何日前にリマインダー"),
+    "required": _l("回答必須"),
     "roles": _l("役割"),
+    "rows": _l("表の項目"),
     "seats": _l("席数"),
+    "section_id": _l("区分"),
     "status": _l("状態"),
     "subject": _l("件名"),
+    "summary": _l("概要"),
+    "target": _l("対象"),
+    "target_description": _l("対象"),
     "text": _l("本文"),
+    "text_en": _l("本文（英語）"),
+    "theme": _l("テーマ"),
     "title": _l("名称"),
+    "title_en": _l("名称（英語）"),
     "to": _l("譲り先"),
     "unmet_criteria": _l("満たさない選定基準"),
+    "wants_session_reminders": _l("研修前日のリマインダー"),
+    "wants_survey_reminders": _l("アンケート期限前のリマインダー"),
 }
 
 
@@ -115,7 +158,20 @@ VALUES = {
     "status": STATUS_LABELS,
     "attendance": ATTENDANCE_LABELS,
     "format": {f.value: label for f, label in FORMAT_LABELS.items()},
+    "default_format": {f.value: label for f, label in FORMAT_LABELS.items()},
+    "kind": {k.value: label for k, label in KIND_LABELS.items()},
+    "locale": {"ja": "日本語", "en": "English"},
     "to": {"pool": _l("共通枠（全市町）")},
+}
+
+# Fields whose values are ids of reference rows, shown by name: which names (see `change_text`).
+REFERENCES = {
+    "from": "municipality",
+    "to": "municipality",
+    "municipality_id": "municipality",
+    "quotas": "municipality",
+    "rank_id": "rank",
+    "max_rank_id": "rank",
 }
 
 
@@ -130,24 +186,28 @@ def subject_label(table: str, ident: int | None) -> str:
     return str(label) % {"id": ident or ""}
 
 
-def change_text(key: str, value: Any, municipality_names: dict[str, str]) -> str:
-    """One recorded change in words: "状態：参加確定" (statuses, formats, municipalities by name; yes/no)."""
-    return _("%(field)s：%(value)s", field=str(FIELDS.get(key, key)), value=_value(key, value, municipality_names))
+def change_text(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
+    """One recorded change in words: "状態：参加確定" (statuses, formats, municipalities and ranks by name, choices
+    by their label; yes/no). `names` holds the names of reference rows by table and id: {"rank": {"3": "係長級"}}."""
+    return _("%(field)s：%(value)s", field=str(FIELDS.get(key, key)), value=_value(key, value, names))
 
 
-def _value(key: str, value: Any, municipality_names: dict[str, str]) -> str:
+def _value(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
+    known = names.get(REFERENCES.get(key, ""), {})
     if key == "quotas" and isinstance(value, dict):
         return _("、").join(
-            _("%(municipality)s %(seats)s席", municipality=municipality_names.get(str(m), m), seats=seats)
+            _("%(municipality)s %(seats)s席", municipality=known.get(str(m), m), seats=seats)
             for m, seats in value.items()
         )
     if isinstance(value, list):
-        return _("、").join(_value(key, v, municipality_names) for v in value)
-    if key in ("from", "to", "municipality_id") and str(value) in municipality_names:
-        return municipality_names[str(value)]
+        return _("、").join(_value(key, v, names) for v in value)
+    if isinstance(value, dict) and "label" in value:  # a choice or a row of a survey question
+        return str(value.get("label_en") or value["label"]) if current_locale() == "en" else str(value["label"])
+    if str(value) in known:
+        return known[str(value)]
     label = VALUES.get(key, {}).get(str(value))
     return str(label) if label is not None else str(value)

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from ..auth.permissions import secretariat_required
 from ..i18n.locale import current_locale
-from ..people.services import municipalities, municipality_by_code
+from ..people.services import municipalities, municipality_by_code, ranks
 from . import labels
 from .reading import log_page, subject_names
 
@@ -21,6 +21,9 @@ def log():
     action = request.args.get("action", "")
     action = action if action in labels.ACTIONS else ""  # an unknown action narrows nothing
     found = log_page(page, municipality.id if municipality else None, action)
+    locale = current_locale()
+    listed = municipalities()
+    municipality_names = {str(m.id): m.display_name(locale) for m in listed}
     return render_template(
         "audit/log.html",
         log=found,
@@ -28,6 +31,7 @@ def log():
         municipality=municipality,
         action=action,
         labels=labels,
-        municipalities=municipalities(),
-        municipality_names={str(m.id): m.display_name(current_locale()) for m in municipalities()},
+        municipalities=listed,
+        municipality_names=municipality_names,
+        value_names={"municipality": municipality_names, "rank": {str(r.id): r.display_name(locale) for r in ranks()}},
     )

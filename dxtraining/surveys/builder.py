@@ -16,20 +16,11 @@ from ..audit.services import changes, record
 from ..auth.permissions import secretariat_required
 from ..extensions import db
 from ..forms import IntegerField, NumberRange, required, text_field
+from .labels import KIND_LABELS
 from .models import Question, QuestionKind, Questionnaire, SurveyResponse, SurveySection
 from .services import load_questionnaire
 
 bp = Blueprint("survey_admin", __name__)
-
-KIND_LABELS = {
-    QuestionKind.rating: _l("5段階評価"),
-    QuestionKind.grid: _l("5段階評価の表（複数の項目）"),
-    QuestionKind.single: _l("単一選択"),
-    QuestionKind.multiple: _l("複数選択"),
-    QuestionKind.number: _l("数値"),
-    QuestionKind.short_text: _l("短い文章"),
-    QuestionKind.long_text: _l("長い文章"),
-}
 
 
 class SettingsForm(FlaskForm):
