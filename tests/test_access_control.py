@@ -105,6 +105,9 @@ POST = {
     "survey_admin.edit_question": ("/questions/{question}/edit", (R, 403, 403, 403, OK)),
     "survey_admin.move_question": ("/questions/{question}/move", (R, 403, 403, 403, OK)),
     "survey_admin.delete_question": ("/questions/{question}/delete", (R, 403, 403, 403, OK)),
+    "survey_admin.edit_section": ("/sections/{section}/edit", (R, 403, 403, 403, OK)),
+    "survey_admin.move_section": ("/sections/{section}/move", (R, 403, 403, 403, OK)),
+    "survey_admin.delete_section": ("/sections/{section}/delete", (R, 403, 403, 403, OK)),
 }
 
 
@@ -154,6 +157,7 @@ def world(app, anonymous, client_for, make_person):
         message=message_id,
         pre=pre.id,
         question=pre.sections[0].questions[0].id,
+        section=pre.sections[0].id,
         case_study=db.session.scalar(db.select(CaseStudy.id)),
         criterion=db.session.scalar(db.select(InstructorCriterion.id)),
     )

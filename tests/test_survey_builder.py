@@ -138,3 +138,52 @@ def test_settings_and_sections_refused_come_back_with_the_problem_beside_the_fie
     blank = secretariat.post(f"/questionnaires/{post.id}/sections", {"s-title": "  ", "s-title_en": "Kept"})
     assert blank.status_code == 422 and 'id="s-title-error"' in text_of(blank) and 'value="Kept"' in text_of(blank)
     assert '<input checked id="anonymous"' in text_of(blank)  # the other forms show what is stored
+
+
+def test_the_secretariat_renames_moves_and_removes_an_empty_section(secretariat, post):
+    from dxtraining.audit.models import AuditEntry
+    from dxtraining.surveys.models import SurveySection
+
+    first, second = post.sections[0], post.sections[1]
+    renamed = secretariat.post(
+        f"/sections/{second.id}/edit", {f"s{second.id}-title": "研修の感想", f"s{second.id}-title_en": "Impressions"}
+    )
+    assert renamed.status_code == 302 and renamed.headers["Location"].endswith(f"#section-{second.id}")
+    moved = secretariat.post(f"/sections/{second.id}/move", {"direction": "up"})
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert [s.id for s in post.sections][:2] == [second.id, first.id]
+    assert (second.title, second.title_en) == ("研修の感想", "Impressions")
+
+    kept = secretariat.post(f"/sections/{first.id}/delete")  # it holds questions, and their answers
+    assert kept.status_code == 302 and db.session.get(SurveySection, first.id) is not None
+    assert "質問がある区分は削除できません" in text_of(secretariat.get(f"/questionnaires/{post.id}"))
+
+    secretariat.post(f"/questionnaires/{post.id}/sections", {"s-title": "予備"})
+    db.session.expire_all()
+    spare = post.sections[-1]
+    assert secretariat.post(f"/sections/{spare.id}/delete").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SurveySection, spare.id) is None
+    assert [s.position for s in post.sections] == list(range(len(post.sections)))
+    actions = set(db.session.scalars(db.select(AuditEntry.action).where(AuditEntry.subject_type == "survey_section")))
+    assert actions == {"questionnaire.section_changed", "questionnaire.section_moved", "questionnaire.section_removed"}
+
+
+def test_a_blank_section_heading_comes_back_beside_its_own_form(secretariat, post):
+    section = post.sections[0]
+    refused = secretariat.post(
+        f"/sections/{section.id}/edit", {f"s{section.id}-title": " ", f"s{section.id}-title_en": "Kept"}
+    )
+    page = text_of(refused)
+    assert refused.status_code == 422
+    assert f'id="s{section.id}-title-error"' in page and 'value="Kept"' in page
+    assert 'id="s-title-error"' not in page  # the form to add a section is untouched
+    db.session.expire_all()
+    assert post.sections[0].title == section.title
+
+
+def test_sections_of_nothing_are_not_found(secretariat):
+    assert secretariat.post("/sections/999999/edit", {"s999999-title": "x"}).status_code == 404
+    assert secretariat.post("/sections/999999/move", {"direction": "up"}).status_code == 404
+    assert secretariat.post("/sections/999999/delete").status_code == 404

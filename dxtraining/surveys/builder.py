@@ -196,6 +196,68 @@ def add_section(questionnaire_id: int):
     return _builder_page(questionnaire, section_form=form)
 
 
+def _section_or_404(section_id: int) -> SurveySection:
+    return db.session.get(SurveySection, section_id) or abort(404)
+
+
+def _back_to(section: SurveySection):
+    return redirect(
+        url_for("survey_admin.edit", questionnaire_id=section.questionnaire_id, _anchor=f"section-{section.id}")
+    )
+
+
+@bp.post("/sections/<int:section_id>/edit")
+@secretariat_required
+def edit_section(section_id: int):
+    section = _section_or_404(section_id)
+    form = SectionForm(prefix=f"s{section.id}")
+    if form.validate_on_submit():
+        before, after = changes(section, {"title": form.title.data, "title_en": form.title_en.data or ""})
+        if after:
+            record("questionnaire.section_changed", section, before=before, after=after)
+        db.session.commit()
+        flash(_("区分の見出しを保存しました。"), "success")
+        return _back_to(section)
+    return _builder_page(section.questionnaire, section_form=form, section_id=section.id)
+
+
+@bp.post("/sections/<int:section_id>/move")
+@secretariat_required
+def move_section(section_id: int):
+    section = _section_or_404(section_id)
+    form = MoveForm()
+    siblings = list(section.questionnaire.sections)
+    index = siblings.index(section)
+    target = index + (-1 if form.direction.data == "up" else 1)
+    if form.validate_on_submit() and 0 <= target < len(siblings):
+        siblings.insert(target, siblings.pop(index))
+        for position, sibling in enumerate(siblings):
+            sibling.position = position
+        record("questionnaire.section_moved", section, before={"position": index}, after={"position": target})
+        db.session.commit()
+    return _back_to(section)
+
+
+@bp.post("/sections/<int:section_id>/delete")
+@secretariat_required
+def delete_section(section_id: int):
+    section = _section_or_404(section_id)
+    questionnaire_id = section.questionnaire_id
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if section.questions:  # answers hang on the questions: they are deleted one by one, knowingly
+        flash(_("質問がある区分は削除できません。先に質問を別の区分へ移すか、削除してください。"), "error")
+        return _back_to(section)
+    record("questionnaire.section_removed", section, before={"title": section.title})
+    remaining = section.questionnaire.sections
+    remaining.remove(section)  # delete-orphan: the row goes
+    for position, sibling in enumerate(remaining):
+        sibling.position = position
+    db.session.commit()
+    flash(_("区分を削除しました。"), "success")
+    return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire_id))
+
+
 def _save_question(form: QuestionForm, question: Question, questionnaire: Questionnaire) -> bool:
     if not form.validate_on_submit():
         return False
@@ -258,18 +320,26 @@ def _builder_page(
     section_form: SectionForm | None = None,
     question_form: QuestionForm | None = None,
     question_id: int | None = None,
+    section_id: int | None = None,
 ):
     """The builder page. The form that was sent (if any) comes back with its errors and what was typed (422);
-    every other form shows what is stored."""
+    every other form shows what is stored. `question_id` and `section_id` say which row's form was sent."""
     edit_forms = {q.id: _question_form(questionnaire, q) for s in questionnaire.sections for q in s.questions}
     if question_id:
         edit_forms[question_id] = question_form
+    section_forms = {s.id: SectionForm(formdata=None, obj=s, prefix=f"s{s.id}") for s in questionnaire.sections}
+    if section_id:
+        section_forms[section_id] = section_form
     refused = any(f is not None and f.errors for f in (settings, section_form, question_form))
     return render_template(
         "surveys/builder.html",
         questionnaire=questionnaire,
         settings=settings or SettingsForm(formdata=None, obj=questionnaire),
-        section_form=section_form or SectionForm(formdata=None, prefix="s"),
+        section_form=section_form
+        if section_form is not None and section_id is None
+        else SectionForm(formdata=None, prefix="s"),
+        section_forms=section_forms,
+        open_section=section_id,
         question_form=question_form
         if question_form is not None and question_id is None
         else _question_form(questionnaire),
