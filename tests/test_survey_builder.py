@@ -187,3 +187,19 @@ def test_sections_of_nothing_are_not_found(secretariat):
     assert secretariat.post("/sections/999999/edit", {"s999999-title": "x"}).status_code == 404
     assert secretariat.post("/sections/999999/move", {"direction": "up"}).status_code == 404
     assert secretariat.post("/sections/999999/delete").status_code == 404
+
+
+def test_deleting_a_question_asks_first_and_warns_when_answers_would_go_with_it(secretariat, post, municipalities):
+    from dxtraining.surveys.models import SurveyResponse
+    from tests.planning_helpers import make_session
+
+    page = text_of(secretariat.get(f"/questionnaires/{post.id}"))
+    assert '<details class="confirm">' in page and "削除を確定する" in page
+    assert "この質問への回答も削除され" not in page  # nobody has answered yet
+    session = make_session()
+    db.session.add(
+        SurveyResponse(questionnaire_id=post.id, session_id=session.id, municipality_id=municipalities["草加市"].id)
+    )
+    db.session.commit()
+    page = text_of(secretariat.get(f"/questionnaires/{post.id}"))
+    assert "この質問への回答も削除され、元に戻せません（このアンケートの回答は1件です）。" in page

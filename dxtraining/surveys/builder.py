@@ -408,5 +408,5 @@ def delete_question(question_id: int):
         record("questionnaire.question_removed", question, before={"text": question.text})
         db.session.delete(question)
         db.session.commit()
-        flash(_("質問を削除しました（その質問への回答も削除されます）。"), "success")
+        flash(_("質問を削除しました。"), "success")
     return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire_id))
