@@ -225,16 +225,7 @@ def edit_section(section_id: int):
 @secretariat_required
 def move_section(section_id: int):
     section = _section_or_404(section_id)
-    form = MoveForm()
-    siblings = list(section.questionnaire.sections)
-    index = siblings.index(section)
-    target = index + (-1 if form.direction.data == "up" else 1)
-    if form.validate_on_submit() and 0 <= target < len(siblings):
-        siblings.insert(target, siblings.pop(index))
-        for position, sibling in enumerate(siblings):
-            sibling.position = position
-        record("questionnaire.section_moved", section, before={"position": index}, after={"position": target})
-        db.session.commit()
+    _move(section, list(section.questionnaire.sections), "questionnaire.section_moved")
     return _back_to(section)
 
 
@@ -382,21 +373,25 @@ def edit_question(question_id: int):
 @secretariat_required
 def move_question(question_id: int):
     question = db.session.get(Question, question_id) or abort(404)
-    form = MoveForm()
-    siblings = list(question.section.questions)
-    index = siblings.index(question)
-    target = index + (-1 if form.direction.data == "up" else 1)
-    if form.validate_on_submit() and 0 <= target < len(siblings):
-        siblings.insert(target, siblings.pop(index))
-        for position, sibling in enumerate(siblings):
-            sibling.position = position
-        record("questionnaire.question_moved", question, before={"position": index}, after={"position": target})
-        db.session.commit()
+    _move(question, list(question.section.questions), "questionnaire.question_moved")
     return redirect(
         url_for(
             "survey_admin.edit", questionnaire_id=question.section.questionnaire_id, _anchor=f"question-{question.id}"
         )
     )
+
+
+def _move(row: Question | SurveySection, siblings: list, action: str) -> None:
+    """One place up or down among its siblings, as the MoveForm says; nothing at either end."""
+    form = MoveForm()
+    index = siblings.index(row)
+    target = index + (-1 if form.direction.data == "up" else 1)
+    if form.validate_on_submit() and 0 <= target < len(siblings):
+        siblings.insert(target, siblings.pop(index))
+        for position, sibling in enumerate(siblings):
+            sibling.position = position
+        record(action, row, before={"position": index}, after={"position": target})
+        db.session.commit()
 
 
 @bp.post("/questions/<int:question_id>/delete")
