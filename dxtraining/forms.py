@@ -57,6 +57,11 @@ class Required(wtforms.validators.InputRequired):
 required = Required()
 
 
+def optional_int(value) -> int | None:
+    """Coerce for a list that starts with 「選んでください」 (value ""): nothing chosen is None, not a 500."""
+    return int(value) if value not in ("", None) else None
+
+
 def max_length(field) -> int | None:
     """The field's Length limit, for the maxlength of inputs drawn by hand."""
     return next((v.max for v in field.validators if isinstance(v, wtforms.validators.Length) and v.max > 0), None)

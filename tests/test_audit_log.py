@@ -44,11 +44,15 @@ def test_every_action_the_code_records_has_words():
 
 def test_in_english_the_log_reads_in_english(client_for, make_person, municipalities):
     soka = municipalities["草加市"].id
-    session = make_session(capacity=2, quotas={soka: 1})
-    services.apply(make_person("草加市"), session.id)
+    session = make_session(capacity=1, quotas={soka: 1})
+    first, second = make_person("草加市"), make_person("草加市")
+    held = services.apply(first, session.id)
+    services.apply(second, session.id)  # waits
+    services.cancel(held.id, session.id, first)  # the second moves up: a reason the system writes
     secretariat = client_for(make_person(secretariat=True))
     secretariat.post("/language", {"language": "en", "next": "/admin/audit"})
     page = text_of(secretariat.get("/admin/audit"))
+    assert "Promoted from the waiting list" in page and "繰り上げ" not in page
     assert "Status: —" in page and "Status: Confirmed" in page  # a new application had no status before
     assert "Soka City" in page and "草加市" not in page
     assert "：" not in page and "状態" not in page
@@ -145,3 +149,10 @@ def test_ranks_choices_and_kinds_read_as_names_not_codes(client_for, make_person
     secretariat.post("/language", {"language": "en", "next": "/admin/audit"})
     english = text_of(secretariat.get("/admin/audit"))
     assert "Rank: Unit chief" in english and "Option: No" in english and "Type: Multiple choice" in english
+
+
+def test_an_empty_list_reads_as_a_dash(app):
+    from dxtraining.audit.labels import change_text
+
+    with app.test_request_context():
+        assert change_text("unmet_criteria", [], {}) == "満たさない選定基準：—"

@@ -104,6 +104,20 @@ def test_signup_only_with_a_municipality_domain(anonymous, app):
     assert anonymous.get(last_link("email_confirmation")).status_code == 404  # works once
 
 
+def test_signup_asks_for_a_rank_and_says_every_problem_at_once(anonymous):
+    page = text_of(anonymous.get("/signup"))
+    assert '<option selected value="">選んでください</option>' in page  # nobody becomes 特別職 by not choosing
+    refused = anonymous.post(
+        "/signup", {"email": "taro@gmail.com", "name": "", "rank_id": "", "password": "x", "password_confirm": "y"}
+    )
+    page = text_of(refused)
+    assert refused.status_code == 422
+    for field in ("email", "name", "rank_id"):
+        assert f'id="{field}-error"' in page
+    assert "参加している市町のものではありません" in page and "選択してください" in page
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 0
+
+
 def test_signup_with_a_taken_address_reveals_nothing_and_tells_the_owner(anonymous, make_person):
     owner = make_person()
     staff_rank = db.session.scalar(db.select(Rank).where(Rank.code == "staff"))

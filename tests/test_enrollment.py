@@ -190,6 +190,27 @@ def test_the_waiting_notice_tells_each_person_their_place_in_line(municipalities
     assert services.waiting_position(services.enrollment_of(waiting[2], session.id)) == 3
 
 
+def test_coordinators_are_asked_to_decide_on_an_application_from_their_own_staff(municipalities, make_person):
+    from dxtraining.notifications.services import render
+
+    session = small_session(municipalities, enrollment_mode=EnrollmentMode.approval)
+    soka = [make_person("草加市", coordinator=True) for _ in range(2)]
+    koshigaya = make_person("越谷市", coordinator=True)
+    applicant = make_person("草加市", name="草加 花子", department="市民課")
+    services.apply(applicant, session.id, note="車いすで参加します")
+    assert [messages_to(c) for c in soka] == [["enrollment_awaiting_approval"]] * 2
+    assert messages_to(koshigaya) == []
+    nominated = make_person("草加市")
+    services.apply(nominated, session.id, nominated_by=soka[0])  # a nomination needs nobody's approval
+    assert messages_to(soka[1]) == ["enrollment_awaiting_approval"]
+    message = render(db.session.scalar(db.select(Message).where(Message.person_id == soka[0].id)))
+    assert (
+        "草加 花子（市民課）から" in message.body_text
+        and "申込者からの連絡事項：車いすで参加します" in message.body_text
+    )
+    assert f"/sessions/{session.id}/manage/112216" in message.body_text and "草加 花子" in message.subject
+
+
 def test_an_application_approved_late_keeps_its_place_in_line(municipalities, make_person):
     """Approval puts people in line by when they applied, not by when the coordinator got to them."""
     session = small_session(municipalities, capacity=1, quotas={"草加市": 1}, enrollment_mode=EnrollmentMode.approval)

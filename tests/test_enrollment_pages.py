@@ -96,13 +96,12 @@ def test_seat_changes_the_rules_refuse_come_back_with_the_problem_next_to_the_fi
     client_for, make_person, municipalities, session
 ):
     secretariat = client_for(make_person(secretariat=True))
-    first_quota = f"quota_{min(municipalities.values(), key=lambda m: m.sort_order).id}"
     typed = {"capacity": "3", "code": "112216", "reason": "増席"}
     typed.update({f"quota_{m.id}": "2" for m in municipalities.values()})  # 12 quota seats for 3
     response = secretariat.post(f"/sessions/{session.id}/seats", typed)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f'id="{first_quota}-error"' in html and "各市町の枠の合計（12人）が定員（3人）を超えています。" in html
+    assert 'id="capacity-error"' in html and "各市町の枠の合計（12人）が定員（3人）を超えています。" in html
     assert html.count('value="2"') >= 6  # what was typed is still there
     for _ in range(2):
         services.apply(make_person("草加市"), session.id)  # the 草加市 seat and the pool seat
@@ -113,6 +112,16 @@ def test_seat_changes_the_rules_refuse_come_back_with_the_problem_next_to_the_fi
     assert 'id="capacity-error"' in response.get_data(as_text=True) and "参加確定者数（2人）" in text_of(response)
     db.session.refresh(session)
     assert session.capacity == 3 and session.quota_for(municipalities["草加市"].id) == 1
+    soka = municipalities["草加市"].id
+    squeezed = {**typed, **{f"quota_{m.id}": "0" for m in municipalities.values()}, f"quota_{soka}": "0"}
+    response = secretariat.post(
+        f"/sessions/{session.id}/seats", {**squeezed, f"quota_{municipalities['越谷市'].id}": "3"}
+    )
+    assert response.status_code == 422  # no pool left for the two confirmed people of 草加市
+    assert f'id="quota_{soka}-error"' in response.get_data(as_text=True)
+    assert "草加市の参加確定者（2人）が、この枠と共通枠に収まりません" in text_of(response)
+    fits = {**squeezed, f"quota_{soka}": "1"}  # one in its quota, one in the pool of 2
+    assert secretariat.post(f"/sessions/{session.id}/seats", fits).status_code == 302
 
 
 def test_a_forged_municipality_code_is_not_found_on_both_databases(client_for, make_person, session):
@@ -293,6 +302,20 @@ def test_giving_a_seat_says_how_many_waiting_people_it_promoted(client_for, make
     assert "枠を譲りました。キャンセル待ちから繰り上がり：越谷市 1人" in words_of(given)
 
 
+def test_withdrawing_for_someone_says_who_moved_up_but_the_person_is_not_told(client_for, make_person, session):
+    holders = [make_person("越谷市") for _ in range(4)]  # 越谷市's seat, the pool seat, then two waiting
+    seated = [services.apply(p, session.id) for p in holders]
+    coordinator = client_for(make_person("越谷市", coordinator=True))
+    done = coordinator.post(
+        f"/enrollments/{seated[0].id}/cancel", {"next": f"/sessions/{session.id}/manage/112224"}, follow_redirects=True
+    )
+    assert "申込を取り消しました。キャンセル待ちから繰り上がり：越谷市 1人" in words_of(done)
+    third = client_for(holders[2])  # now holding a seat
+    own = third.post(f"/enrollments/{seated[2].id}/cancel", {"next": f"/sessions/{session.id}"}, follow_redirects=True)
+    assert "申込を取り消しました。" in words_of(own) and "繰り上がり" not in words_of(own)
+    assert services.enrollment_of(holders[3], session.id).status == EnrollmentStatus.confirmed  # yet it happened
+
+
 def test_roster_exports_open_in_excel_with_japanese_and_no_formulas(client_for, make_person, session):
     services.apply(make_person("草加市", name='=HYPERLINK("http://x")', department="総務部 人事課"), session.id)
     services.apply(make_person("越谷市", name="越谷 花子"), session.id)
@@ -311,6 +334,22 @@ def test_roster_exports_open_in_excel_with_japanese_and_no_formulas(client_for, 
         csv.reader(io.StringIO(secretariat.get(f"/sessions/{session.id}/roster.csv").data.decode("utf-8-sig")))
     )
     assert {r[0] for r in everyone[1:]} == {"草加市", "越谷市"}
+
+
+def test_the_roster_marks_a_withdrawal_after_the_deadline(client_for, make_person, session):
+    from dxtraining.enrollment.models import Enrollment
+
+    late, early = make_person("草加市", name="草加 遅"), make_person("草加市", name="草加 早")
+    for person in (late, early):
+        services.apply(person, session.id)
+    for person in (late, early):
+        services.cancel(services.enrollment_of(person, session.id).id, session.id, person)
+    db.session.execute(db.update(Enrollment).where(Enrollment.person_id == late.id).values(late_cancellation=True))
+    db.session.commit()
+    user = client_for(make_person("草加市", coordinator=True))
+    raw = user.get(f"/sessions/{session.id}/roster.csv?municipality=112216").data
+    status = {row[3]: row[6] for row in list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]}
+    assert status == {"草加 遅": "取消（期限後）", "草加 早": "取消"}
 
 
 def test_the_roster_keeps_the_waiting_list_in_its_order_with_dates_excel_reads(client_for, make_person, municipalities):

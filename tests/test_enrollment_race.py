@@ -112,7 +112,7 @@ def test_promotion_racing_a_new_application(app, municipalities, make_person, sl
     def cancel():
         from dxtraining.people.models import Person
 
-        return services.cancel(holding_id, session.id, db.session.get(Person, holder_id)).status
+        return services.cancel(holding_id, session.id, db.session.get(Person, holder_id))
 
     outcomes = run_together(app, [cancel, apply_as(newcomer, session.id)])
     assert not any(isinstance(o, Exception) for o in outcomes), outcomes

@@ -98,6 +98,7 @@ def test_csv_import_with_errors_reports_each_line_and_imports_nothing(municipali
     lines = [line for line, _ in result.errors]
     assert lines == [3, 4, 5, 6, 7, 8]
     assert "2行目と同じ" in result.errors[2][1]
+    assert result.errors[5][1] == "氏名が空です" and "氏名：" in result.errors[3][1]  # as the header names them
     assert people_count() == before
     assert db.session.scalar(db.select(db.func.count(Message.id))) == 0
 

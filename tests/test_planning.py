@@ -102,7 +102,7 @@ def test_quotas_over_capacity_are_refused(app):
     plan = plan_for(course, capacity=20)  # six municipalities × 5 = 30 > 20
     with pytest.raises(ValidationFailed) as refused:
         check_plan(plan)
-    assert "定員（20人）を超えています" in refused.value.errors["quotas"]
+    assert "定員（20人）を超えています" in refused.value.errors["capacity"]  # beside the capacity, not one quota
 
 
 def test_window_must_close_before_the_session_and_online_needs_a_url(app):
@@ -112,6 +112,16 @@ def test_window_must_close_before_the_session_and_online_needs_a_url(app):
     with pytest.raises(ValidationFailed) as refused:
         check_plan(plan)
     assert set(refused.value.errors) >= {"applications_close_at", "online_url"}
+
+
+def test_people_who_apply_at_the_last_moment_can_still_withdraw(app):
+    plan = plan_for(load_course())
+    plan.cancellation_deadline = plan.applications_close_at - timedelta(minutes=1)
+    with pytest.raises(ValidationFailed) as refused:
+        check_plan(plan)
+    assert "申込締切と同じか、それより後" in refused.value.errors["cancellation_deadline"]
+    plan.cancellation_deadline = plan.applications_close_at
+    check_plan(plan)
 
 
 def test_a_day_on_a_public_holiday_is_a_warning_not_a_refusal(app):

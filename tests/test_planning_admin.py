@@ -77,6 +77,41 @@ def test_editing_the_place_raises_the_revision_and_tells_participants(secretaria
     assert changed == [person.id]
 
 
+def test_the_edit_page_keeps_the_format_and_the_log_says_what_changed(secretariat, municipalities):
+    session = make_session()  # in person
+    page = text_of(secretariat.get(f"/sessions/{session.id}/edit"))
+    assert 'name="format"' not in page and f"/sessions/{session.id}/format" in page  # switched on its own page
+    form = session_form(
+        municipalities, format="online", online_url="https://meet.example.jp/x", venue_name="草加市役所"
+    )
+    form.pop("capacity")
+    assert secretariat.post(f"/sessions/{session.id}/edit", form).status_code == 302
+    db.session.refresh(session)
+    assert session.format.value == "in_person" and session.venue_name == "草加市役所"
+    log = text_of(secretariat.get("/admin/audit?action=session.updated"))
+    assert "会場名：草加市役所" in log and "開催日時：令和" in log and "申込締切：令和" in log
+    assert "形式" not in log.split("<tbody>")[1]  # the format did not change
+    again = secretariat.post(f"/sessions/{session.id}/edit", form)  # the same values once more: nothing to record
+    assert again.status_code == 302
+    assert text_of(secretariat.get("/admin/audit?action=session.updated")).count("会場名：草加市役所") == 1
+
+
+def test_a_session_that_has_begun_is_not_cancelled(secretariat):
+    from datetime import UTC, datetime
+
+    from dxtraining.sessions.models import SessionDay
+
+    session = make_session()
+    day = session.days[0]
+    day.starts_at, day.ends_at = datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(hours=2)
+    db.session.commit()
+    assert f"/sessions/{session.id}/cancel" not in text_of(secretariat.get(f"/sessions/{session.id}"))
+    refused = secretariat.post(f"/sessions/{session.id}/cancel", {"reason": "台風"}, follow_redirects=True)
+    assert "開始した開催回は中止できません。" in text_of(refused)
+    db.session.refresh(session)
+    assert session.cancelled_at is None and db.session.get(SessionDay, day.id) is not None
+
+
 def test_cancelling_a_session_tells_everyone(secretariat, make_person, municipalities):
     session = make_session()
     person = make_person("草加市")
@@ -200,6 +235,8 @@ def test_instructors_are_registered_and_assessed(secretariat):
     )
     db.session.refresh(instructor)
     assert [a.met for a in instructor.assessments] == [True]
+    log = text_of(secretariat.get("/admin/audit?action=instructor.assessed"))
+    assert f"選定基準：{criterion.title}" in log and criterion.code not in log
 
 
 def test_only_the_secretariat_reaches_planning_pages(client_for, make_person):

@@ -6,14 +6,16 @@ across languages; the page shows them in the reader's language. An unknown code 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..enrollment.labels import ATTENDANCE_LABELS, STATUS_LABELS
+from ..enrollment.labels import ATTENDANCE_LABELS, PROMOTED, STATUS_LABELS
+from ..i18n.dates import format_datetime, format_time_range
 from ..i18n.locale import current_locale
-from ..sessions.labels import FORMAT_LABELS
+from ..sessions.labels import FORMAT_LABELS, MODE_LABELS
 from ..surveys.labels import KIND_LABELS
 
 ACTIONS = {
@@ -56,7 +58,7 @@ ACTIONS = {
     "questionnaire.section_removed": _l("セクションを削除"),
     "session.cancelled": _l("開催回を中止"),
     "session.copied": _l("開催回を複製"),
-    "session.created": _l("開催回を作成"),
+    "session.created": _l("開催回を新規作成"),
     "session.format_switched": _l("開催形式を切替"),
     "session.message_sent": _l("参加者へメールを送信"),
     "session.seats_changed": _l("定員と枠を変更"),
@@ -83,21 +85,27 @@ SUBJECTS = {
 }
 
 FIELDS = {
+    "access_notes": _l("アクセス・配慮事項"),
     "affiliation": _l("所属・役職"),
     "allow_other": _l("「その他」と自由記入"),
     "anonymous": _l("匿名"),
+    "applications_close_at": _l("申込締切"),
+    "applications_open_at": _l("申込開始"),
     "attendance": _l("出欠"),
     "awareness_key": _l("意識の指標"),
+    "cancellation_deadline": _l("キャンセル期限"),
     "capacity": _l("定員"),
     "contact": _l("連絡先"),
     "cost": _l("費用"),
     "criteria_text": _l("講師選定基準"),
     "criterion": _l("選定基準"),
+    "days": _l("開催日時"),
     "default_capacity": _l("定員（既定値）"),
     "default_format": _l("開催形式（既定値）"),
     "default_quota": _l("各市町の枠（既定値）"),
     "department": _l("所属"),
     "description": _l("説明"),
+    "enrollment_mode": _l("申込の方式"),
     "evidence": _l("根拠"),
     "format": _l("開催形式"),
     "format_description": _l("形式"),
@@ -122,6 +130,8 @@ FIELDS = {
     "municipality_id": _l("市町"),
     "name": _l("氏名"),
     "name_kana": _l("ふりがな"),
+    "online_platform": _l("オンライン会議の種類"),
+    "online_url": _l("オンライン会議のURL"),
     "open_days": _l("回答期間（日）"),
     "options": _l("選択肢"),
     "outcome": _l("効果"),
@@ -134,6 +144,7 @@ FIELDS = {
     "quotas": _l("枠"),
     "rank_id": _l("職層"),
     "recipients": _l("宛先"),
+    "release_at": _l("枠の開放日時"),
     "remind_days_before_close": _l("締切の何日前にリマインダー"),
     "required": _l("回答必須"),
     "roles": _l("役割"),
@@ -152,6 +163,9 @@ FIELDS = {
     "title_en": _l("名称（英語）"),
     "to": _l("譲り先"),
     "unmet_criteria": _l("満たさない選定基準"),
+    "venue_address": _l("住所"),
+    "venue_name": _l("会場名"),
+    "venue_room": _l("部屋"),
     "wants_session_reminders": _l("研修前日のリマインダー"),
     "wants_survey_reminders": _l("アンケート期限前のリマインダー"),
 }
@@ -164,8 +178,12 @@ VALUES = {
     "default_format": {f.value: label for f, label in FORMAT_LABELS.items()},
     "kind": {k.value: label for k, label in KIND_LABELS.items()},
     "locale": {"ja": "日本語", "en": "English"},
+    "enrollment_mode": {m.value: label for m, label in MODE_LABELS.items()},
     "to": {"pool": _l("共通枠（全市町）")},
 }
+
+# Fields holding a moment, kept as text in ISO form; "days" holds "start/end" pairs.
+MOMENTS = {"applications_open_at", "applications_close_at", "cancellation_deadline", "release_at"}
 
 # Fields whose values are ids of reference rows, shown by name: which names (see `change_text`).
 REFERENCES = {
@@ -175,7 +193,17 @@ REFERENCES = {
     "quotas": "municipality",
     "rank_id": "rank",
     "max_rank_id": "rank",
+    "criterion": "criterion",
+    "unmet_criteria": "criterion",
 }
+
+
+# Reasons the system itself writes (kept in Japanese, like the reasons people type), in the reader's language.
+REASONS = {PROMOTED: _l("キャンセル待ちから繰り上げ")}
+
+
+def reason_text(reason: str) -> str:
+    return str(REASONS.get(reason, reason))
 
 
 def action_label(code: str) -> str:
@@ -196,7 +224,7 @@ def change_text(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
 
 
 def _value(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
@@ -208,6 +236,11 @@ def _value(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
         )
     if isinstance(value, list):
         return _("、").join(_value(key, v, names) for v in value)
+    if key in MOMENTS and isinstance(value, str):
+        return format_datetime(datetime.fromisoformat(value), current_locale())
+    if key == "days" and isinstance(value, str) and "/" in value:
+        start, end = (datetime.fromisoformat(part) for part in value.split("/", 1))
+        return format_time_range(start, end, current_locale())
     if isinstance(value, dict) and "label" in value:  # a choice or a row of a survey question
         return str(value.get("label_en") or value["label"]) if current_locale() == "en" else str(value["label"])
     if str(value) in known:

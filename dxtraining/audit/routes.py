@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from sqlalchemy import select
 
 from ..auth.permissions import secretariat_required
+from ..extensions import db
 from ..i18n.locale import current_locale
 from ..people.services import municipalities, municipality_by_code, ranks
+from ..sessions.models import InstructorCriterion
 from . import labels
 from .reading import log_page, subject_names
 
@@ -33,5 +36,9 @@ def log():
         labels=labels,
         municipalities=listed,
         municipality_names=municipality_names,
-        value_names={"municipality": municipality_names, "rank": {str(r.id): r.display_name(locale) for r in ranks()}},
+        value_names={
+            "municipality": municipality_names,
+            "rank": {str(r.id): r.display_name(locale) for r in ranks()},
+            "criterion": dict(db.session.execute(select(InstructorCriterion.code, InstructorCriterion.title)).all()),
+        },
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo
+from wtforms.validators import Email, EqualTo, ValidationError
 
-from ..forms import STRIP, Length, NoControlCharacters, required
+from ..forms import STRIP, Length, NoControlCharacters, optional_int, required
 from .passwords import MIN_LENGTH
 
 _email = [required, Length(max=254), Email(message=_l("メールアドレスの形式が正しくありません。"))]
@@ -38,6 +38,11 @@ class SetPasswordForm(PasswordFields, FlaskForm):
     pass
 
 
+FOREIGN_DOMAIN = _l(
+    "このメールアドレスのドメインは、参加している市町のものではありません。職場のアドレスを入力してください。"
+)
+
+
 class SignUpForm(PasswordFields, FlaskForm):
     email = EmailField(
         _l("職場のメールアドレス"),
@@ -45,6 +50,14 @@ class SignUpForm(PasswordFields, FlaskForm):
         validators=_email,
         description=_l("所属する市町のドメインのアドレスのみ登録できます。"),
     )
+
+    def validate_email(self, field) -> None:
+        """Said together with every other problem of the form, not after they are fixed."""
+        from .services import municipality_for_email
+
+        if not field.errors and municipality_for_email(field.data) is None:
+            raise ValidationError(FOREIGN_DOMAIN)
+
     name = StringField(_l("氏名"), filters=STRIP, validators=[required, Length(max=80), NoControlCharacters()])
     name_kana = StringField(
         _l("ふりがな"), filters=STRIP, validators=[required, Length(max=120), NoControlCharacters()]
@@ -55,7 +68,7 @@ class SignUpForm(PasswordFields, FlaskForm):
         validators=[required, Length(max=120), NoControlCharacters()],
         description=_l("例：総合政策部 政策課"),
     )
-    rank_id = SelectField(_l("職層"), coerce=int, validators=[required])
+    rank_id = SelectField(_l("職層"), coerce=optional_int, validators=[required])
 
 
 class EmailForm(FlaskForm):

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import limiter
 from ..people.services import get_rank, rank_choices
 from . import services
-from .forms import EmailForm, SetPasswordForm, SignInForm, SignUpForm
+from .forms import FOREIGN_DOMAIN, EmailForm, SetPasswordForm, SignInForm, SignUpForm
 from .tokens import load_token
 
 bp = Blueprint("auth", __name__)
@@ -71,7 +71,7 @@ def signout():
 @limiter.limit("20 per hour", methods=["POST"])
 def signup():
     form = SignUpForm()
-    form.rank_id.choices = rank_choices()
+    form.rank_id.choices = rank_choices(placeholder=True)
     if form.validate_on_submit():
         data = services.SignUp(
             email=form.email.data,
@@ -83,12 +83,8 @@ def signup():
         )
         try:
             services.sign_up(data)
-        except ValueError:
-            form.email.errors.append(
-                _(
-                    "このメールアドレスのドメインは、参加している市町のものではありません。職場のアドレスを入力してください。"
-                )
-            )
+        except ValueError:  # the domain was removed meanwhile
+            form.email.errors.append(str(FOREIGN_DOMAIN))
         else:
             return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/signup.html", form=form), (422 if form.errors else 200)

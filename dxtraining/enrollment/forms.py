@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Optional
 
-from ..forms import STRIP, IntegerField, Length, NoControlCharacters, NumberRange, required
+from ..forms import STRIP, IntegerField, Length, NoControlCharacters, NumberRange, optional_int, required
 
 
 class ApplyForm(FlaskForm):
@@ -45,9 +45,7 @@ class MoveForm(FlaskForm):
 
 class NominateForm(FlaskForm):
     # the first choice is "選んでください" (no one), so that nobody is nominated by a careless click
-    person_id = SelectField(
-        _l("推薦する職員"), coerce=lambda v: int(v) if v not in ("", None) else None, validators=[required]
-    )
+    person_id = SelectField(_l("推薦する職員"), coerce=optional_int, validators=[required])
     note = StringField(
         _l("連絡事項（任意）"), filters=STRIP, validators=[Optional(), Length(max=500), NoControlCharacters()]
     )

@@ -13,3 +13,7 @@ STATUS_LABELS = {
 }
 
 ATTENDANCE_LABELS = {"attended": _l("出席"), "absent": _l("欠席")}
+
+# The audit reason of a promotion: a record, kept in Japanese like the reasons people type; the audit log shows
+# it in the reader's language.
+PROMOTED = "キャンセル待ちから繰り上げ"

@@ -14,6 +14,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import marks
 from ..i18n.dates import to_tokyo
 from ..i18n.locale import current_locale
 from ..people.models import Municipality, Person
@@ -45,7 +46,11 @@ def safe_cell(value: object) -> object:
 
 
 def status_label(enrollment: Enrollment) -> str:
-    return str(STATUS_LABELS[enrollment.status.value])
+    """The status in words; a withdrawal after the cancellation deadline says so (it counts in the follow-up)."""
+    label = str(STATUS_LABELS[enrollment.status.value])
+    if enrollment.status == EnrollmentStatus.cancelled and enrollment.late_cancellation:
+        return label + marks.paren(_("期限後"), current_locale()).unescape()
+    return label
 
 
 def attendance_label(enrollment: Enrollment) -> str:

@@ -95,11 +95,13 @@ def cancel(enrollment_id: int):
     session_id = enrollment.session_id
     if form.validate_on_submit():
         try:
-            services.cancel(enrollment.id, session_id, current_user, form.reason.data or "")
+            promoted = services.cancel(enrollment.id, session_id, current_user, form.reason.data or "")
         except services.EnrollmentRefused as refused:
             flash(refused.message, "error")
         else:
-            flash(_("申込を取り消しました。"), "success")
+            # the person themself is not told who got their seat: only someone managing the seats is
+            told = _promoted(promoted) if current_user.id != enrollment.person_id else ""
+            flash(_("申込を取り消しました。") + told, "success")
     return redirect(
         request.form.get("next")
         if request.form.get("next", "").startswith("/") and not request.form.get("next", "").startswith("//")

@@ -26,8 +26,10 @@ from ..extensions import db
 from ..i18n.dates import format_date, to_tokyo
 from ..i18n.locale import current_locale
 from ..notifications.services import notify
-from ..people.models import Person, Rank
+from ..people.models import Municipality, Person, Rank
+from ..people.services import coordinators_of
 from ..sessions.models import EnrollmentMode, SessionQuota, TrainingSession
+from .labels import PROMOTED
 from .models import ACTIVE, Attendance, Enrollment, EnrollmentStatus
 
 
@@ -188,6 +190,14 @@ def seat_state(session: TrainingSession, now: datetime | None = None) -> SeatSta
     return state
 
 
+def quota_overflow(state: SeatState) -> int | None:
+    """A municipality whose confirmed people would no longer fit in its quota and the shared pool (before the
+    release date; after it every seat is open to all); None when everyone fits."""
+    if state.released or state.pool_used <= state.pool:
+        return None
+    return next(m for m, n in sorted(state.confirmed.items()) if n > state.quotas.get(m, 0))
+
+
 def capacity_problem(capacity: int, state: SeatState) -> str | None:
     """Why the session cannot have this capacity (fewer seats than people confirmed); None when it can."""
     if capacity < state.total_confirmed:
@@ -294,10 +304,6 @@ def _seat_or_wait(
         _tell(enrollment, "enrollment_waiting", position=position)
 
 
-# The audit reason of a promotion: a record, kept in Japanese like the reasons people type.
-PROMOTED = "キャンセル待ちから繰り上げ"
-
-
 def promote(session: TrainingSession, actor: Person | None = None, now: datetime | None = None) -> list[Enrollment]:
     """Give every free seat to the next person waiting who may take it; call inside the session's lock.
 
@@ -375,6 +381,8 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
                 _set_status(enrollment, EnrollmentStatus.pending, actor, action=action)
                 _tell(enrollment, "enrollment_pending")
+                for coordinator in coordinators_of(municipality_id):  # asked to decide
+                    notify(coordinator, "enrollment_awaiting_approval", {"enrollment": enrollment, "session": session})
             else:
                 _seat_or_wait(enrollment, state, actor, action=action)
     except IntegrityError as error:
@@ -444,9 +452,9 @@ def withdraw_problem(enrollment: Enrollment, actor: Person, now: datetime | None
     return None
 
 
-def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "") -> Enrollment:
+def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "") -> list[Enrollment]:
     """Withdraw an application (see withdraw_problem for who may, until when); after the cancellation
-    deadline it is recorded as a late cancellation. A freed seat is passed on."""
+    deadline it is recorded as a late cancellation. A freed seat is passed on: returns who was promoted."""
     with locked_transaction(TrainingSession, session_id) as session:
         enrollment = _load(enrollment_id, session)
         now = utcnow()
@@ -457,8 +465,7 @@ def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "")
         enrollment.late_cancellation = late and enrollment.status == EnrollmentStatus.confirmed
         _set_status(enrollment, EnrollmentStatus.cancelled, actor, reason=reason)
         _tell(enrollment, "enrollment_cancelled")
-        promote(session, actor)
-    return enrollment
+        return promote(session, actor)
 
 
 def move_in_line(enrollment_id: int, session_id: int, actor: Person, offset: int, reason: str) -> None:
@@ -547,11 +554,22 @@ def set_capacity_and_quotas(
                     sum=sum(quotas.values()),
                     cap=capacity,
                 ),
-                field="quotas",
+                field="capacity",
             )
         problem = capacity_problem(capacity, state)
         if problem:
             raise EnrollmentRefused(problem, field="capacity")
+        over = quota_overflow(SeatState(capacity, quotas, state.confirmed, state.released))
+        if over is not None:
+            municipality = db.session.get(Municipality, over)
+            raise EnrollmentRefused(
+                _(
+                    "%(m)sの参加確定者（%(n)d人）が、この枠と共通枠に収まりません。枠を増やしてください。",
+                    m=municipality.display_name(current_locale()),
+                    n=state.confirmed[over],
+                ),
+                field=f"quota_{over}",
+            )
         before = {"capacity": session.capacity, "quotas": state.quotas}
         session.capacity = capacity
         existing = {q.municipality_id: q for q in session.quotas}

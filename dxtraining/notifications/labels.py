@@ -8,6 +8,7 @@ KIND_LABELS = {
     "account_exists": _l("登録済みアカウントのお知らせ"),
     "custom_message": _l("事務局からのお知らせ"),
     "email_confirmation": _l("メールアドレスの確認"),
+    "enrollment_awaiting_approval": _l("申込の承認のお願い"),
     "enrollment_cancelled": _l("申込の取消"),
     "enrollment_confirmed": _l("参加確定のお知らせ"),
     "enrollment_declined": _l("申込見送りのお知らせ"),

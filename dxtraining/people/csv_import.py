@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..audit.services import changes, record
 from ..auth.services import send_invitation
 from ..extensions import db
+from ..i18n import marks
 from ..i18n.locale import current_locale
 from .models import Municipality, MunicipalityDomain, Person, Rank
 from .services import create_person, resolve_rank
@@ -113,6 +114,9 @@ def read_staff_csv(raw: bytes, municipality: Municipality, max_rows: int) -> tup
         result.errors.append((1, _("見出し行が正しくありません。必要な列：メールアドレス, 氏名, ふりがな, 所属, 職位")))
         return [], result
 
+    # Problems name a column as its header says (「氏名」 or "name"), not by the code's key.
+    column_names = {k: h.strip() for h, k in zip(header, keys, strict=True) if k}
+    colon = marks.colon(current_locale())
     domains = set(
         db.session.scalars(
             select(MunicipalityDomain.domain).where(MunicipalityDomain.municipality_id == municipality.id)
@@ -132,8 +136,8 @@ def read_staff_csv(raw: bytes, municipality: Municipality, max_rows: int) -> tup
                 result.errors.append((line, _("列の数が見出し行と一致しません。")))
                 continue
             values = {k: v.strip() for k, v in zip(keys, record_, strict=True) if k}
-            problems = [f"{k}: {p}" for k, v in values.items() if (p := _check_cell(k, v))]
-            problems += [_("%(column)sが空です", column=k) for k in REQUIRED if not values.get(k)]
+            problems = [f"{column_names[k]}{colon}{p}" for k, v in values.items() if (p := _check_cell(k, v))]
+            problems += [_("%(column)sが空です", column=column_names[k]) for k in REQUIRED if not values.get(k)]
             if problems:
                 result.errors.append((line, _("、").join(problems)))
                 continue

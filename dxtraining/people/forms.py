@@ -8,7 +8,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
-from ..forms import STRIP, Length, NoControlCharacters, required
+from ..forms import STRIP, Length, NoControlCharacters, optional_int, required
 
 
 class ProfileForm(FlaskForm):
@@ -17,7 +17,7 @@ class ProfileForm(FlaskForm):
         _l("ふりがな"), filters=STRIP, validators=[required, Length(max=120), NoControlCharacters()]
     )
     department = StringField(_l("所属"), filters=STRIP, validators=[required, Length(max=120), NoControlCharacters()])
-    rank_id = SelectField(_l("職層"), coerce=int, validators=[required])
+    rank_id = SelectField(_l("職層"), coerce=optional_int, validators=[required])
     job_title = StringField(
         _l("職名"),
         filters=STRIP,

@@ -27,7 +27,7 @@ bp = Blueprint("people", __name__)
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    form.rank_id.choices = rank_choices()
+    form.rank_id.choices = rank_choices(placeholder=current_user.rank_id is None)
     if not form.is_submitted():
         form.locale.data = current_locale()  # the language this browser speaks now: saving keeps it
     if form.validate_on_submit():

@@ -20,10 +20,25 @@ def ranks() -> list[Rank]:
     return list(db.session.scalars(select(Rank).order_by(Rank.level)))
 
 
-def rank_choices() -> list[SelectChoice]:
-    """Choices for a rank select, highest level first, in the current language."""
+def rank_choices(placeholder: bool = False) -> list[SelectChoice]:
+    """Choices for a rank select, highest level first, in the current language; with `placeholder`, first
+    「選んでください」, so that nobody gets the highest rank by not choosing."""
     locale = current_locale()
-    return [SelectChoice(r.id, r.display_name(locale)) for r in ranks()]
+    first = [SelectChoice("", _("選んでください"))] if placeholder else []
+    return first + [SelectChoice(r.id, r.display_name(locale)) for r in ranks()]
+
+
+def coordinators_of(municipality_id: int) -> list[Person]:
+    """The municipality's training coordinators who can sign in (they are asked to decide on applications)."""
+    found = db.session.scalars(
+        select(Person).where(
+            Person.municipality_id == municipality_id,
+            Person.is_coordinator.is_(True),
+            Person.is_active_account.is_(True),
+            Person.email_confirmed_at.is_not(None),
+        )
+    )
+    return [person for person in found if person.is_active]
 
 
 def get_rank(rank_id: int | None) -> Rank | None:

@@ -56,15 +56,17 @@ def _session_form(course: Course, session: TrainingSession | None, creating: boo
             )
     else:
         Form.capacity = None  # capacity and quotas change on the seats page, under the seat lock
+        Form.format = None  # switching the format has its own page: a reason, the history, the participants told
     form = Form(obj=session) if session else Form(capacity=course.default_capacity, format=course.default_format.value)
     for n, day in enumerate(form.days, start=1):  # each day's fields say which day they are, on screen and in errors
         day.form.date.label.text = _("%(n)d日目の日付", n=n)
         day.form.start.label.text = _("%(n)d日目の開始時刻", n=n)
         day.form.end.label.text = _("%(n)d日目の終了時刻", n=n)
-    form.format.choices = [SelectChoice(f.value, str(label)) for f, label in FORMAT_LABELS.items()]
+    if creating:
+        form.format.choices = [SelectChoice(f.value, str(label)) for f, label in FORMAT_LABELS.items()]
     form.enrollment_mode.choices = [SelectChoice(m.value, str(label)) for m, label in MODE_LABELS.items()]
     if session and not form.is_submitted():
-        form.format.data, form.enrollment_mode.data = session.format.value, session.enrollment_mode.value
+        form.enrollment_mode.data = session.enrollment_mode.value
         for name in ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at"):
             getattr(form, name).data = _local(getattr(session, name))
         for entry, day in zip(form.days, session.days, strict=False):
@@ -98,7 +100,7 @@ def _plan(form, course: Course, session: TrainingSession | None) -> services.Ses
     )
     return services.SessionPlan(
         title=form.title.data,
-        format=SessionFormat(form.format.data),
+        format=SessionFormat(form.format.data) if session is None else session.format,
         days=days,
         capacity=capacity,
         quotas=quotas,
@@ -162,6 +164,7 @@ def _edit(course: Course, session: TrainingSession | None):
         course=course,
         session=session,
         creating=creating,
+        format_labels=FORMAT_LABELS,
         quota_fields=[f for f in form if f.name.startswith("quota_")],
     ), (422 if form.errors or any(e.form.errors for e in form.days) else 200)
 
@@ -188,15 +191,15 @@ def edit(session_id: int):
 def cancel(session_id: int):
     session = services.load_session(session_id) or abort(404)
     form = CancelSessionForm()
-    if session.is_cancelled:
-        flash(_("この開催回はすでに中止されています。"), "error")
+    if problem := services.cancel_problem(session):
+        flash(problem, "error")
         return redirect(url_for("sessions.detail", session_id=session.id))
     if form.validate_on_submit():
         reason, session_id = form.reason.data, session.id
         try:
             with locked_transaction(TrainingSession, session_id) as locked:  # no application slips in meanwhile
-                if locked.is_cancelled:  # cancelled by someone else while this form was open
-                    flash(_("この開催回はすでに中止されています。"), "error")
+                if problem := services.cancel_problem(locked):  # cancelled by someone else while this form was open
+                    flash(problem, "error")
                     return redirect(url_for("sessions.detail", session_id=session_id))
                 services.cancel_session(locked, reason)
         except services.ValidationFailed as failed:

@@ -19,6 +19,7 @@ from .labels import FORMAT_LABELS, MODE_LABELS
 from .models import TrainingSession
 from .services import (
     ValidationFailed,
+    cancel_problem,
     cancelled_problem,
     copy_for_next_year,
     load_session,
@@ -120,6 +121,7 @@ def session_page(session_id: int, apply_form=None) -> str:
         problems=enrollment.eligibility_problems(current_user, session),
         apply_form=apply_form or ApplyForm(),
         cancel_form=CancelForm(),
+        may_cancel=cancel_problem(session) is None,
     )
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..audit.services import record
+from ..audit.services import changes, record
 from ..courses.models import Course, CurriculumModule, SessionFormat
 from ..database import utcnow
 from ..extensions import db
@@ -92,14 +92,18 @@ def check_plan(plan: SessionPlan) -> list[str]:
         errors["capacity"] = _("定員は1以上にしてください。")
     if any(seats < 0 for seats in plan.quotas.values()):
         errors["quotas"] = _("各市町の枠は0以上にしてください。")
-    elif sum(plan.quotas.values()) > plan.capacity:
-        errors["quotas"] = _(
+    elif sum(plan.quotas.values()) > plan.capacity and "capacity" not in errors:
+        errors["capacity"] = _(
             "各市町の枠の合計（%(sum)d人）が定員（%(cap)d人）を超えています。",
             sum=sum(plan.quotas.values()),
             cap=plan.capacity,
         )
     if plan.applications_close_at <= plan.applications_open_at:
         errors["applications_close_at"] = _("申込締切は申込開始より後にしてください。")
+    elif plan.cancellation_deadline < plan.applications_close_at:
+        errors["cancellation_deadline"] = _(
+            "キャンセル期限は申込締切と同じか、それより後にしてください（締切間際に申し込んだ方も取り消せるように）。"
+        )
     if ordered:
         first_start = ordered[0].starts_at
         if plan.applications_close_at > first_start:
@@ -168,13 +172,15 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
         session = TrainingSession(course_id=course.id, revision=0)
         db.session.add(session)
     before_schedule = None if creating else _schedule_snapshot(session)
-    for name in ("title", *_PLACE_AND_SEATS, *_DEADLINES):
-        setattr(session, name, getattr(plan, name))
+    before_days = [] if creating else _day_spans(session.days)
+    before, after = changes(session, {name: getattr(plan, name) for name in ("title", *_PLACE_AND_SEATS, *_DEADLINES)})
     session.days = (
         [SessionDay(starts_at=d.starts_at, ends_at=d.ends_at) for d in plan.days]
         if creating
         else (_update_days(session, plan.days))
     )
+    if not creating and _day_spans(session.days) != before_days:
+        before["days"], after["days"] = before_days, _day_spans(session.days)
     existing = {q.municipality_id: q for q in session.quotas}
     for municipality_id, seats in plan.quotas.items():
         if municipality_id in existing:
@@ -185,8 +191,16 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
     if not creating and _schedule_snapshot(session) != before_schedule:
         session.revision += 1
         tell_everyone(session, "session_changed")
-    record("session.created" if creating else "session.updated", session, after={"title": session.title})
+    if creating:
+        record("session.created", session, after={"title": session.title})
+    elif after:
+        record("session.updated", session, before=before, after=after)
     return session
+
+
+def _day_spans(days: list[SessionDay]) -> list[str]:
+    """The days as "start/end" in ISO form, as the audit log keeps them."""
+    return [f"{d.starts_at.isoformat()}/{d.ends_at.isoformat()}" for d in days]
 
 
 def _keep_confirmed_seats(session: TrainingSession, capacity: int) -> None:
@@ -330,8 +344,20 @@ def copy_for_next_year(session: TrainingSession, title: str) -> TrainingSession:
     return copy
 
 
+def cancel_problem(session: TrainingSession, now: datetime | None = None) -> str | None:
+    """Why the session can no longer be cancelled (it is already, or it has begun: attendance is being
+    recorded); None when it can."""
+    if session.is_cancelled:
+        return _("この開催回はすでに中止されています。")
+    if session.days and (now or utcnow()) >= session.starts_at:
+        return _("開始した開催回は中止できません。")
+    return None
+
+
 def cancel_session(session: TrainingSession, reason: str) -> None:
     """Cancel a session; everyone confirmed or waiting is told. The caller commits."""
+    if problem := cancel_problem(session):
+        raise ValidationFailed({"reason": problem})
     if not reason.strip():
         raise ValidationFailed({"reason": _("中止の理由を入力してください。")})
     session.cancelled_at = utcnow()
