@@ -87,6 +87,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .routing import RowId
+
+    app.url_map.converters["int"] = RowId  # before any rule is added
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .calendars.routes import bp as calendars_bp

@@ -17,16 +17,25 @@ def clean_text(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value.strip().replace("\r\n", "\n"))
 
 
+CONTROL_CHARACTERS = _l("使用できない制御文字が含まれています。")
+
+
+def has_control_characters(text: str, multiline: bool = False) -> bool:
+    """Does the text hold control characters (NUL, escapes...; tabs and line breaks count only if not
+    `multiline`)? PostgreSQL refuses NUL, and Excel files cannot hold any of them."""
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
+
+
 class NoControlCharacters:
     """Refuse control characters (tabs and line breaks are allowed only where `multiline`)."""
 
     def __init__(self, multiline: bool = False) -> None:
-        self.allowed = {"\n", "\r", "\t"} if multiline else set()
+        self.multiline = multiline
 
     def __call__(self, form, field) -> None:
-        data = field.data if isinstance(field.data, str) else ""
-        if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in self.allowed for ch in data):
-            raise ValidationError(_l("使用できない制御文字が含まれています。"))
+        if isinstance(field.data, str) and has_control_characters(field.data, self.multiline):
+            raise ValidationError(CONTROL_CHARACTERS)
 
 
 STRIP = [clean_text]
@@ -40,6 +49,24 @@ class IntegerField(wtforms.IntegerField):
             self.data = None
             raise ValueError(self.gettext("Not a valid integer value."))
         super().process_formdata(valuelist)
+
+
+class SelectMultipleField(wtforms.SelectMultipleField):
+    """WTForms' list of several choices, saying in Japanese when a value is not (or no longer) offered: a
+    curriculum item deleted in another tab, say."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError(str(_l("選択肢の中から選んでください。"))) from None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_l("選択肢の中から選んでください。")) from None
 
 
 class Required(wtforms.validators.InputRequired):
@@ -95,8 +122,13 @@ class NumberRange(wtforms.validators.NumberRange):
         super().__init__(min=min, max=max, message=message)
 
 
+# The years a date may fall in: a typo such as 0002 for 2026 is refused here, not stored to break pages later.
+YEARS = range(2000, 2101)
+
+
 class _Parsed:
-    """A date or time field that says in the user's language what it expected when it cannot read the value."""
+    """A date or time field that says in the user's language what it expected when it cannot read the value,
+    and refuses dates outside YEARS."""
 
     expected = ""
 
@@ -106,6 +138,12 @@ class _Parsed:
         except ValueError:
             self.data = None
             raise ValueError(str(self.expected)) from None
+        year = getattr(self.data, "year", None)
+        if year is not None and year not in YEARS:
+            self.data = None
+            raise ValueError(
+                str(_l("%(first)d年から%(last)d年までの日付を入力してください。", first=YEARS[0], last=YEARS[-1]))
+            )
 
 
 class DateField(_Parsed, wtforms.DateField):

@@ -235,3 +235,89 @@ def test_ten_megabytes_of_junk_is_refused_before_it_is_read(world):  # noqa: F81
     assert response.status_code == 413
     assert "ファイルが大きすぎます" in response.get_data(as_text=True)
     response.close()
+
+
+# Found by a sweep of every route with hostile values, on both databases.
+
+
+def test_a_date_outside_2000_to_2100_is_refused_beside_its_field(world, municipalities):  # noqa: F811
+    from datetime import date
+
+    from dxtraining.i18n.dates import format_date
+    from dxtraining.sessions.models import TrainingSession
+    from tests.planning_helpers import session_form
+
+    client = world.clients["secretariat"]
+    count = db.session.scalar(db.select(db.func.count(TrainingSession.id)))
+    for typo in (
+        {"days-0-date": "0002-03-04"},
+        {"applications_open_at": "0001-01-01T00:00"},
+        {"release_at": "9999-12-31T00:00"},
+    ):
+        response = client.post(f"/courses/{world.ids['course']}/sessions/new", session_form(municipalities, **typo))
+        assert response.status_code == 422, typo
+        assert "2000年から2100年までの日付を入力してください。" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(TrainingSession.id))) == count
+    assert format_date(date(1800, 1, 1)).startswith("1800年1月1日")  # before the eras: no 500 if ever shown
+
+
+def test_ids_beyond_any_row_are_not_found(world):  # noqa: F811
+    client = world.clients["secretariat"]
+    for url in ("/sessions/99999999999999999999", "/sessions/2147483648", "/enrollments/9223372036854775808/cancel"):
+        assert client.get(url).status_code in (404, 405), url
+    results = client.get(f"/courses/{world.ids['course']}/surveys?session=99999999999999999999&municipality=-1")
+    assert results.status_code == 200  # an impossible filter narrows nothing
+    assert world.clients["anonymous"].get("/calendar/%00.ics").status_code == 404
+    assert world.clients["anonymous"].get("/calendar/a%00/municipality.ics").status_code == 404
+
+
+def test_control_characters_in_a_meeting_url_or_an_other_answer_are_refused(world):  # noqa: F811
+    secretariat = world.clients["secretariat"]
+    switched = secretariat.post(
+        f"/sessions/{world.ids['session']}/format",
+        {"format": "online", "online_url": "https://meet.example.jp/a\x00b", "reason": "台風"},
+    )
+    assert switched.status_code == 422 and "使用できない制御文字" in switched.get_data(as_text=True)
+    from werkzeug.datastructures import MultiDict
+
+    from dxtraining.surveys.models import Questionnaire, SurveyKind
+    from dxtraining.surveys.services import AnswersInvalid, read_answers
+
+    post = db.session.scalar(db.select(Questionnaire).where(Questionnaire.kind == SurveyKind.post))
+    multiple = next(q for q in questions_of(post) if q.kind.value == "multiple" and q.allow_other)
+    with pytest.raises(AnswersInvalid) as refused:
+        read_answers(post, MultiDict({f"q{multiple.id}": "other", f"q{multiple.id}-other": "a\x01b"}))
+    assert refused.value.errors[multiple.id] == "使用できない制御文字が含まれています。"
+
+
+def test_a_workbook_leaves_out_what_excel_cannot_hold():
+    from openpyxl import load_workbook
+
+    from dxtraining.enrollment.roster import as_xlsx
+
+    sheet = load_workbook(io.BytesIO(as_xlsx([["回答"], ["a\x01b"]], "結果"))).active
+    assert sheet["A2"].value == "ab"
+
+
+def test_curriculum_choices_sent_empty_or_no_longer_offered(world):  # noqa: F811
+    client = world.clients["secretariat"]
+    session_id = world.ids["session"]
+    day = db.session.scalar(db.select(db.text("id")).select_from(db.text("session_day")).limit(1))
+    base = {"day_id": day, "start": "13:30", "end": "14:00", "title": "講義", "instructor_id": "0"}
+    assert client.post(f"/sessions/{session_id}/agenda", {**base, "modules": ""}).status_code < 500
+    stale = client.post(f"/sessions/{session_id}/agenda", {**base, "modules": "999999"})
+    assert stale.status_code == 422 and "選択肢の中から選んでください。" in stale.get_data(as_text=True)
+    assert "not a valid choice" not in stale.get_data(as_text=True)
+
+
+def test_a_day_problem_shows_beside_the_row_it_was_typed_in(world, municipalities):  # noqa: F811
+    from tests.planning_helpers import session_form
+
+    form = session_form(municipalities)
+    day = form.pop("days-0-date")
+    form.update(
+        {"days-0-start": "", "days-0-end": "", "days-2-date": day, "days-2-start": "16:00", "days-2-end": "13:00"}
+    )
+    response = world.clients["secretariat"].post(f"/courses/{world.ids['course']}/sessions/new", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="days-2-end-error"' in html and 'id="days-0-end-error"' not in html

@@ -226,7 +226,9 @@ def _save_case_study(form: CaseStudyForm, study: CaseStudy) -> None:
     }
     values["municipality_id"] = form.municipality_id.data
     before, after = changes(study, values)
-    chosen = list(db.session.scalars(db.select(CurriculumModule).where(CurriculumModule.id.in_(form.modules.data))))
+    chosen = list(
+        db.session.scalars(db.select(CurriculumModule).where(CurriculumModule.id.in_(form.modules.data or [])))
+    )
     if {m.id for m in chosen} != {m.id for m in study.modules}:
         before["modules"], after["modules"] = [m.id for m in study.modules], [m.id for m in chosen]
         study.modules = chosen

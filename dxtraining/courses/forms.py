@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SelectMultipleField
+from wtforms import HiddenField, SelectField
 from wtforms.validators import AnyOf, Optional
 
-from ..forms import IntegerField, NumberRange, required, text_field
+from ..forms import IntegerField, NumberRange, SelectMultipleField, required, text_field
 
 
 class CourseForm(FlaskForm):

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
@@ -140,11 +141,13 @@ def sheet_title(title: str) -> str:
 
 
 def as_xlsx(rows: list[list[object]], title: str) -> bytes:
+    """The rows as a workbook. Control characters, which an XLSX cannot hold, are left out (forms refuse them;
+    this keeps a file downloadable whatever older data holds)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title(title)
     for row in rows:
-        sheet.append(row)
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, datetime):

@@ -44,8 +44,11 @@ def era_year(day: date) -> tuple[str, int]:
 
 
 def wareki_year(day: date) -> str:
-    """令和5年, 令和元年."""
-    era, year = era_year(day)
+    """令和5年, 令和元年; a year before the eras of the Gregorian calendar stays as it is (1868年)."""
+    try:
+        era, year = era_year(day)
+    except ValueError:
+        return f"{day.year}年"
     return f"{era}{'元' if year == 1 else year}年"
 
 

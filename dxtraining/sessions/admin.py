@@ -77,10 +77,8 @@ def _session_form(course: Course, session: TrainingSession | None, creating: boo
 
 def _plan(form, course: Course, session: TrainingSession | None) -> services.SessionPlan | None:
     days = []
-    for entry in form.days:
+    for entry in _filled_days(form):
         day = entry.form
-        if not (day.date.data or day.start.data or day.end.data):
-            continue
         if not (day.date.data and day.start.data and day.end.data):
             day.date.errors.append(_("日付・開始・終了をすべて入力してください。"))
             return None
@@ -123,10 +121,15 @@ def _seats(session: TrainingSession) -> tuple[int, dict[int, int]]:
     return session.capacity, {q.municipality_id: q.seats for q in session.quotas}
 
 
+def _filled_days(form) -> list:
+    """The day rows with anything typed in them: blank rows are left out of the plan."""
+    return [e for e in form.days if e.form.date.data or e.form.start.data or e.form.end.data]
+
+
 def _show_errors(form, errors: dict[str, str]) -> None:
     for key, message in errors.items():
-        if key.startswith("days-"):
-            form.days[int(key.split("-")[1])].form.end.errors.append(message)
+        if key.startswith("days-"):  # the plan's n-th day: the n-th row that was filled in
+            _filled_days(form)[int(key.split("-")[1])].form.end.errors.append(message)
         elif key == "days":
             form.days[0].form.date.errors.append(message)
         elif key == "quotas":
@@ -235,7 +238,9 @@ def agenda(session_id: int):
     if form.validate_on_submit():
         day = next(d for d in session.days if d.id == form.day_id.data)
         date = day.starts_at.astimezone(TOKYO).date()
-        modules = list(db.session.scalars(select(CurriculumModule).where(CurriculumModule.id.in_(form.modules.data))))
+        modules = list(
+            db.session.scalars(select(CurriculumModule).where(CurriculumModule.id.in_(form.modules.data or [])))
+        )
         instructor = db.session.get(Instructor, form.instructor_id.data) if form.instructor_id.data else None
         try:
             services.add_block(

@@ -10,7 +10,6 @@ from wtforms import (
     Form,
     FormField,
     SelectField,
-    SelectMultipleField,
     URLField,
 )
 from wtforms.validators import Optional
@@ -21,7 +20,9 @@ from ..forms import (
     DateTimeLocalField,
     IntegerField,
     Length,
+    NoControlCharacters,
     NumberRange,
+    SelectMultipleField,
     TimeField,
     required,
     text_field,
@@ -55,7 +56,7 @@ class SessionForm(FlaskForm):
     online_url = URLField(
         _l("オンライン会議のURL"),
         filters=STRIP,
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=500), NoControlCharacters()],
         description=_l("参加確定者にだけ表示されます。"),
     )
     capacity = IntegerField(_l("定員"), validators=[required, NumberRange(min=1, max=10000)])

@@ -45,7 +45,7 @@ class FormatSwitchForm(FlaskForm):
     online_url = URLField(
         _l("オンライン会議のURL"),
         filters=STRIP,
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=500), NoControlCharacters()],
         description=_l("オンライン形式・併用では必須です。参加確定者にだけ表示されます。"),
     )
     reason = TextAreaField(

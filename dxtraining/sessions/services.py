@@ -15,6 +15,7 @@ from ..audit.services import changes, record
 from ..courses.models import Course, CurriculumModule, SessionFormat
 from ..database import utcnow
 from ..extensions import db
+from ..forms import has_control_characters
 from ..i18n.dates import TOKYO, format_date
 from ..i18n.locale import current_locale
 from ..notifications.services import notify
@@ -71,7 +72,9 @@ class SessionPlan:
 
 def valid_url(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in ("https", "http") and bool(parts.netloc) and " " not in url
+    return (
+        parts.scheme in ("https", "http") and bool(parts.netloc) and " " not in url and not has_control_characters(url)
+    )
 
 
 def check_plan(plan: SessionPlan) -> list[str]:

@@ -13,6 +13,7 @@ from ..enrollment.roster import as_csv, as_xlsx
 from ..extensions import db
 from ..i18n.locale import current_locale
 from ..people.services import municipalities
+from ..routing import row_id
 from ..sessions.models import TrainingSession
 from . import services
 from .models import SurveyKind
@@ -96,8 +97,8 @@ def _previous_values(response) -> dict[str, list[str]]:
 
 
 def _filters(course: Course) -> tuple[services.Filters, int | None]:
-    session_id = request.args.get("session", type=int)
-    municipality_id = request.args.get("municipality", type=int)
+    session_id = request.args.get("session", type=row_id)
+    municipality_id = request.args.get("municipality", type=row_id)
     if not current_user.is_secretariat:
         if municipality_id not in (None, current_user.municipality_id):
             abort(403)

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from ..database import locked_transaction, race_window, unless_busy, utcnow
 from ..enrollment.models import Attendance, Enrollment, EnrollmentStatus
 from ..extensions import db
+from ..forms import CONTROL_CHARACTERS, has_control_characters
 from ..i18n.marks import colon
 from ..notifications.services import notify
 from ..people.models import Municipality, Person
@@ -227,6 +228,8 @@ def _read_one(question: Question, name: str, form: MultiDict) -> list[Answer]:
             raise ValueError(_("「その他」の内容を入力してください。"))
         if len(other) > 200:
             raise ValueError(_("「その他」は200文字以内で入力してください。"))
+        if has_control_characters(other):
+            raise ValueError(str(CONTROL_CHARACTERS))
         return [Answer(question_id=question.id, option=v, text=other if v == "other" else None) for v in values]
     if kind == QuestionKind.number:
         raw = (form.get(name) or "").strip()
@@ -249,8 +252,8 @@ def _read_one(question: Question, name: str, form: MultiDict) -> list[Answer]:
     text = (form.get(name) or "").strip()
     if len(text) > question.max_length:
         raise ValueError(_("%(n)d文字以内で入力してください。", n=question.max_length))
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        raise ValueError(_("使用できない制御文字が含まれています。"))
+    if has_control_characters(text, multiline=True):
+        raise ValueError(str(CONTROL_CHARACTERS))
     return [Answer(question_id=question.id, text=text)] if text else []
 
 
