@@ -241,7 +241,8 @@ WROTE = "dxtraining_wrote"
 
 def _note_writes(engine: Engine) -> None:
     """Keep `connection.info[WROTE]` true from the first statement of a transaction that is not a plain read
-    (INSERT, UPDATE, DELETE, anything textual) until the transaction ends."""
+    until the transaction ends. Counted as writes, to be safe: INSERT, UPDATE, DELETE, any textual SQL, a
+    SELECT that locks rows (FOR UPDATE / FOR SHARE) or carries a data-modifying WITH."""
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
@@ -249,9 +250,16 @@ def _note_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after_execute(connection, _cursor, _statement, _parameters, context, _executemany) -> None:
-        compiled = getattr(context, "compiled", None)
-        if compiled is None or context.is_crud or not compiled.statement.is_select:
+        if not _plain_read(getattr(context, "compiled", None)):
             connection.info[WROTE] = True
+
+
+def _plain_read(compiled) -> bool:
+    if compiled is None or not compiled.statement.is_select or getattr(compiled.statement, "_is_textual", False):
+        return False
+    if getattr(compiled.statement, "_for_update_arg", None) is not None:
+        return False
+    return not any(getattr(cte.element, "is_dml", False) for cte in getattr(compiled, "ctes", None) or ())
 
 
 def _has_written(session) -> bool:

@@ -97,8 +97,18 @@ def test_the_secretariat_narrows_the_log_and_sees_who_and_what_each_entry_is_abo
 
 
 # Columns no form edits, or that are never shown: ids, timestamps, secrets.
-NOT_EDITED = {"id", "created_at", "course_id", "code", "password_hash", "auth_stamp", "calendar_token"}
+NOT_EDITED = {
+    "id",
+    "created_at",
+    "course_id",
+    "questionnaire_id",
+    "code",
+    "password_hash",
+    "auth_stamp",
+    "calendar_token",
+}
 NOT_EDITED |= {"email_confirmed_at", "is_active_account", "email"}
+NOT_EDITED |= {"revision", "cancelled_at", "cancel_reason", "updated_at"}  # a session's: set by the system
 
 
 def test_every_field_a_form_changes_has_words():
@@ -106,10 +116,11 @@ def test_every_field_a_form_changes_has_words():
     from dxtraining.audit.labels import FIELDS
     from dxtraining.courses.models import CaseStudy, Course
     from dxtraining.people.models import Person
-    from dxtraining.sessions.models import Instructor, InstructorCriterion
-    from dxtraining.surveys.models import Question, Questionnaire
+    from dxtraining.sessions.models import Instructor, InstructorCriterion, TrainingSession
+    from dxtraining.surveys.models import Question, Questionnaire, SurveySection
 
-    audited = (Course, CaseStudy, InstructorCriterion, Instructor, Questionnaire, Question, Person)
+    audited = (Course, CaseStudy, InstructorCriterion, Instructor, Questionnaire, SurveySection, Question, Person)
+    audited += (TrainingSession,)
     columns = {column.key for model in audited for column in model.__table__.columns}
     assert sorted(columns - NOT_EDITED - FIELDS.keys()) == []
 
@@ -145,10 +156,10 @@ def test_ranks_choices_and_kinds_read_as_names_not_codes(client_for, make_person
     page = text_of(secretariat.get("/admin/audit"))
     assert "職層：主事級" in page and "職層：係長級" in page
     assert "表示言語：English" in page
-    assert "種類：単一選択" in page and "選択肢：いいえ" in page
+    assert "種類：単一選択" in page and "選択肢の一覧：いいえ" in page
     secretariat.post("/language", {"language": "en", "next": "/admin/audit"})
     english = text_of(secretariat.get("/admin/audit"))
-    assert "Rank: Unit chief" in english and "Option: No" in english and "Type: Multiple choice" in english
+    assert "Rank: Unit chief" in english and "Choices: No" in english and "Type: Multiple choice" in english
 
 
 def test_an_empty_list_reads_as_a_dash(app):

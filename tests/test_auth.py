@@ -106,7 +106,7 @@ def test_signup_only_with_a_municipality_domain(anonymous, app):
 
 def test_signup_asks_for_a_rank_and_says_every_problem_at_once(anonymous):
     page = text_of(anonymous.get("/signup"))
-    assert '<option selected value="">選んでください</option>' in page  # nobody becomes 特別職 by not choosing
+    assert '<option selected value="">職層を選んでください</option>' in page  # nobody becomes 特別職 by not choosing
     refused = anonymous.post(
         "/signup", {"email": "taro@gmail.com", "name": "", "rank_id": "", "password": "x", "password_confirm": "y"}
     )
@@ -115,6 +115,8 @@ def test_signup_asks_for_a_rank_and_says_every_problem_at_once(anonymous):
     for field in ("email", "name", "rank_id"):
         assert f'id="{field}-error"' in page
     assert "参加している市町のものではありません" in page and "選択してください" in page
+    summary = [page.index(f'href="#{field}"') for field in ("email", "name", "rank_id", "password")]
+    assert summary == sorted(summary)  # the summary lists the problems in the page's order
     assert db.session.scalar(db.select(db.func.count(Person.id))) == 0
 
 

@@ -196,10 +196,13 @@ def test_coordinators_are_asked_to_decide_on_an_application_from_their_own_staff
     session = small_session(municipalities, enrollment_mode=EnrollmentMode.approval)
     soka = [make_person("草加市", coordinator=True) for _ in range(2)]
     koshigaya = make_person("越谷市", coordinator=True)
+    retired = make_person("草加市", coordinator=True)
+    retired.is_active_account = False  # can no longer sign in: not asked
+    db.session.commit()
     applicant = make_person("草加市", name="草加 花子", department="市民課")
     services.apply(applicant, session.id, note="車いすで参加します")
     assert [messages_to(c) for c in soka] == [["enrollment_awaiting_approval"]] * 2
-    assert messages_to(koshigaya) == []
+    assert messages_to(koshigaya) == [] and messages_to(retired) == []
     nominated = make_person("草加市")
     services.apply(nominated, session.id, nominated_by=soka[0])  # a nomination needs nobody's approval
     assert messages_to(soka[1]) == ["enrollment_awaiting_approval"]
@@ -209,6 +212,19 @@ def test_coordinators_are_asked_to_decide_on_an_application_from_their_own_staff
         and "申込者からの連絡事項：車いすで参加します" in message.body_text
     )
     assert f"/sessions/{session.id}/manage/112216" in message.body_text and "草加 花子" in message.subject
+
+
+def test_nobody_decides_on_their_own_application(municipalities, make_person):
+    session = small_session(municipalities, enrollment_mode=EnrollmentMode.approval)
+    lone = make_person("越谷市", coordinator=True)  # the only coordinator of 越谷市
+    secretariat = make_person("草加市", secretariat=True)
+    pending = services.apply(lone, session.id)
+    assert messages_to(lone) == ["enrollment_pending"]  # not asked to approve themself
+    assert messages_to(secretariat) == ["enrollment_awaiting_approval"]  # someone is
+    with pytest.raises(EnrollmentRefused, match="自分の申込"):
+        services.decide(pending.id, session.id, lone, approve=True)
+    services.decide(pending.id, session.id, secretariat, approve=True)
+    assert statuses(pending) == ["confirmed"]
 
 
 def test_an_application_approved_late_keeps_its_place_in_line(municipalities, make_person):

@@ -239,6 +239,46 @@ def test_an_application_is_one_transaction_on_postgresql_and_ends_the_read_first
     assert len(commits) == (1 if db.engine.dialect.name == "postgresql" else 2)
 
 
+@pytest.mark.parametrize("how", ["text", "textual select"])
+def test_whatever_wrote_before_the_block_does_not_fall_with_it(app, municipalities, how):
+    """On PostgreSQL a transaction that has only read goes on into the block; one that did anything more is
+    committed first, as on SQLite, however the SQL was written."""
+    from sqlalchemy import column, text
+
+    target, other = municipalities["松伏町"], municipalities["草加市"]
+    db.session.commit()
+    if how == "text":
+        db.session.execute(text("UPDATE municipality SET sort_order = 88 WHERE id = :id"), {"id": target.id})
+    else:
+        db.session.execute(
+            text("UPDATE municipality SET sort_order = 88 WHERE id = :id RETURNING id").columns(column("id")),
+            {"id": target.id},
+        ).all()
+    with pytest.raises(ZeroDivisionError), locked_transaction(Municipality, other.id):
+        raise ZeroDivisionError("a rule failed")
+    assert counter(target.id) == 88
+
+
+def test_the_block_reads_what_others_committed_since_the_request_first_read(database_uri, municipalities):
+    """Even where the server's default isolation is REPEATABLE READ: the app asks for READ COMMITTED, so a
+    request's earlier reads never leave the locked block looking at an old snapshot."""
+    options = {}
+    if database_uri.startswith("postgresql"):
+        strict = "-c default_transaction_isolation=repeatable\\ read"
+        options["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"options": strict}}
+    locked, other = municipalities["三郷市"].id, municipalities["吉川市"].id
+    db.session.commit()
+    app = create_app(make_config(database_uri, **options))
+    with app.app_context():
+        before = db.session.get(Municipality, other).sort_order  # the request reads first
+        with db.engine.begin() as elsewhere:  # another request changes that row and commits
+            elsewhere.execute(update(Municipality).where(Municipality.id == other).values(sort_order=before + 5))
+        with locked_transaction(Municipality, locked):
+            assert db.session.get(Municipality, other).sort_order == before + 5
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_writers_still_take_turns_when_the_queue_file_cannot_be_opened(tmp_path):
     """The lock file is an optimisation: if another OS user owns it, SQLite's own lock serialises writers."""
     (tmp_path / "other.sqlite-writer").mkdir()  # cannot be opened as a file

@@ -172,6 +172,7 @@ def test_the_secretariat_renames_moves_and_removes_an_empty_section(secretariat,
 
 def test_a_blank_section_heading_comes_back_beside_its_own_form(secretariat, post):
     section = post.sections[0]
+    title = section.title
     refused = secretariat.post(
         f"/sections/{section.id}/edit", {f"s{section.id}-title": " ", f"s{section.id}-title_en": "Kept"}
     )
@@ -180,7 +181,7 @@ def test_a_blank_section_heading_comes_back_beside_its_own_form(secretariat, pos
     assert f'id="s{section.id}-title-error"' in page and 'value="Kept"' in page
     assert 'id="s-title-error"' not in page  # the form to add a section is untouched
     db.session.expire_all()
-    assert post.sections[0].title == section.title
+    assert post.sections[0].title == title
 
 
 def test_sections_of_nothing_are_not_found(secretariat):

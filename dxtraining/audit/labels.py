@@ -98,7 +98,7 @@ FIELDS = {
     "contact": _l("連絡先"),
     "cost": _l("費用"),
     "criteria_text": _l("講師選定基準"),
-    "criterion": _l("選定基準"),
+    "criterion": _l("選定基準の項目"),
     "days": _l("開催日時"),
     "default_capacity": _l("定員（既定値）"),
     "default_format": _l("開催形式（既定値）"),
@@ -133,7 +133,7 @@ FIELDS = {
     "online_platform": _l("オンライン会議の種類"),
     "online_url": _l("オンライン会議のURL"),
     "open_days": _l("回答期間（日）"),
-    "options": _l("選択肢"),
+    "options": _l("選択肢の一覧"),
     "outcome": _l("効果"),
     "parent_id": _l("親項目"),
     "period": _l("時期"),
@@ -142,6 +142,7 @@ FIELDS = {
     "profile": _l("プロフィール"),
     "purpose": _l("目的"),
     "quotas": _l("枠"),
+    "rank_limits": _l("市町ごとの職層の上限"),
     "rank_id": _l("職層"),
     "recipients": _l("宛先"),
     "release_at": _l("枠の開放日時"),
@@ -156,8 +157,8 @@ FIELDS = {
     "summary": _l("概要"),
     "target": _l("対象"),
     "target_description": _l("対象"),
-    "text": _l("本文"),
-    "text_en": _l("本文（英語）"),
+    "text": _l("文面"),
+    "text_en": _l("文面（英語）"),
     "theme": _l("テーマ"),
     "title": _l("名称"),
     "title_en": _l("名称（英語）"),
@@ -185,12 +186,25 @@ VALUES = {
 # Fields holding a moment, kept as text in ISO form; "days" holds "start/end" pairs.
 MOMENTS = {"applications_open_at", "applications_close_at", "cancellation_deadline", "release_at"}
 
+# Fields holding one value per municipality (by id): how a municipality's value reads.
+PER_MUNICIPALITY = {
+    "quotas": lambda municipality, seats, names: _(
+        "%(municipality)s %(seats)s席", municipality=municipality, seats=seats
+    ),
+    "rank_limits": lambda municipality, rank_id, names: _(
+        "%(field)s：%(value)s",
+        field=municipality,
+        value=names.get("rank", {}).get(str(rank_id), rank_id) if rank_id else _("研修の設定どおり"),
+    ),
+}
+
 # Fields whose values are ids of reference rows, shown by name: which names (see `change_text`).
 REFERENCES = {
     "from": "municipality",
     "to": "municipality",
     "municipality_id": "municipality",
     "quotas": "municipality",
+    "rank_limits": "municipality",
     "rank_id": "rank",
     "max_rank_id": "rank",
     "criterion": "criterion",
@@ -203,6 +217,7 @@ REASONS = {PROMOTED: _l("キャンセル待ちから繰り上げ")}
 
 
 def reason_text(reason: str) -> str:
+    """A reason in the reader's language when the system wrote it; a person's reason as they typed it."""
     return str(REASONS.get(reason, reason))
 
 
@@ -229,18 +244,18 @@ def _value(key: str, value: Any, names: dict[str, dict[str, str]]) -> str:
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
     known = names.get(REFERENCES.get(key, ""), {})
-    if key == "quotas" and isinstance(value, dict):
-        return _("、").join(
-            _("%(municipality)s %(seats)s席", municipality=known.get(str(m), m), seats=seats)
-            for m, seats in value.items()
-        )
+    if key in PER_MUNICIPALITY and isinstance(value, dict):
+        return _("、").join(PER_MUNICIPALITY[key](known.get(str(m), m), v, names) for m, v in value.items())
     if isinstance(value, list):
         return _("、").join(_value(key, v, names) for v in value)
-    if key in MOMENTS and isinstance(value, str):
-        return format_datetime(datetime.fromisoformat(value), current_locale())
-    if key == "days" and isinstance(value, str) and "/" in value:
-        start, end = (datetime.fromisoformat(part) for part in value.split("/", 1))
-        return format_time_range(start, end, current_locale())
+    if (key in MOMENTS or key == "days") and isinstance(value, str):
+        try:
+            if key in MOMENTS:
+                return format_datetime(datetime.fromisoformat(value), current_locale())
+            start, end = (datetime.fromisoformat(part) for part in value.split("/", 1))
+            return format_time_range(start, end, current_locale())
+        except ValueError:  # not what the app writes: shown as it is
+            return value
     if isinstance(value, dict) and "label" in value:  # a choice or a row of a survey question
         return str(value.get("label_en") or value["label"]) if current_locale() == "en" else str(value["label"])
     if str(value) in known:

@@ -19,8 +19,9 @@ class SignInForm(FlaskForm):
     remember = BooleanField(_l("ログイン状態を保持する"))
 
 
-class PasswordFields:
-    password = PasswordField(
+def password_field() -> PasswordField:
+    """A new password (made per form, so that it takes its place after the form's earlier fields)."""
+    return PasswordField(
         _l("パスワード"),
         validators=[
             required,
@@ -28,14 +29,18 @@ class PasswordFields:
         ],
         description=_l("%(min)d文字以上。", min=MIN_LENGTH),
     )
-    password_confirm = PasswordField(
+
+
+def password_confirm_field() -> PasswordField:
+    return PasswordField(
         _l("パスワード（確認）"),
         validators=[required, EqualTo("password", message=_l("パスワードが一致しません。"))],
     )
 
 
-class SetPasswordForm(PasswordFields, FlaskForm):
-    pass
+class SetPasswordForm(FlaskForm):
+    password = password_field()
+    password_confirm = password_confirm_field()
 
 
 FOREIGN_DOMAIN = _l(
@@ -43,7 +48,7 @@ FOREIGN_DOMAIN = _l(
 )
 
 
-class SignUpForm(PasswordFields, FlaskForm):
+class SignUpForm(FlaskForm):
     email = EmailField(
         _l("職場のメールアドレス"),
         filters=STRIP,
@@ -69,6 +74,8 @@ class SignUpForm(PasswordFields, FlaskForm):
         description=_l("例：総合政策部 政策課"),
     )
     rank_id = SelectField(_l("職層"), coerce=optional_int, validators=[required])
+    password = password_field()
+    password_confirm = password_confirm_field()
 
 
 class EmailForm(FlaskForm):

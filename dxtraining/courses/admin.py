@@ -61,6 +61,7 @@ def edit(course_id: int):
         for m in municipalities():
             chosen = getattr(form, f"limit_{m.id}").data
             current = limits.get(m.id)
+            old = current.max_rank_id if current else None
             if chosen and current is None:
                 course.rank_limits.append(CourseRankLimit(municipality_id=m.id, max_rank_id=chosen))
             elif chosen and current.max_rank_id != chosen:
@@ -69,8 +70,8 @@ def edit(course_id: int):
                 course.rank_limits.remove(current)
             else:
                 continue
-            before[f"limit_{m.code}"] = current.max_rank_id if current else None
-            after[f"limit_{m.code}"] = chosen or None
+            before.setdefault("rank_limits", {})[str(m.id)] = old  # the municipality's own limit; None: the course's
+            after.setdefault("rank_limits", {})[str(m.id)] = chosen or None
         if after:
             record("course.changed", course, before=before, after=after)
         db.session.commit()

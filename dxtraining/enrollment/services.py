@@ -27,7 +27,7 @@ from ..i18n.dates import format_date, to_tokyo
 from ..i18n.locale import current_locale
 from ..notifications.services import notify
 from ..people.models import Municipality, Person, Rank
-from ..people.services import coordinators_of
+from ..people.services import coordinators_of, secretariat_members
 from ..sessions.models import EnrollmentMode, SessionQuota, TrainingSession
 from .labels import PROMOTED
 from .models import ACTIVE, Attendance, Enrollment, EnrollmentStatus
@@ -341,8 +341,9 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
     Returns the enrollment: confirmed, waiting, or pending approval. Raises EnrollmentRefused with the
     reason otherwise (SessionMissing when there is no such session); nothing is written then.
 
-    This is the request of the rush when applications open, so the locked part reads in two queries
-    and writes the enrollment once, with its final status and place in line.
+    This is the request of the rush when applications open, so the locked part reads in two queries (first
+    come) and writes the enrollment once, with its final status and place in line; in approval mode it also
+    finds who is to decide.
     """
     person = db.session.get(Person, person.id)  # the row itself (not a proxy such as current_user); no query
     # Who may attend does not change with the seats: checked before the lock, so the lock is held briefly.
@@ -381,8 +382,8 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             if session.enrollment_mode == EnrollmentMode.approval and nominated_by is None:
                 _set_status(enrollment, EnrollmentStatus.pending, actor, action=action)
                 _tell(enrollment, "enrollment_pending")
-                for coordinator in coordinators_of(municipality_id):  # asked to decide
-                    notify(coordinator, "enrollment_awaiting_approval", {"enrollment": enrollment, "session": session})
+                for decider in deciders_for(enrollment):
+                    notify(decider, "enrollment_awaiting_approval", {"enrollment": enrollment, "session": session})
             else:
                 _seat_or_wait(enrollment, state, actor, action=action)
     except IntegrityError as error:
@@ -394,6 +395,13 @@ def apply(person: Person, session_id: int, note: str = "", *, nominated_by: Pers
             return apply(person, session_id, note, nominated_by=nominated_by)
         raise EnrollmentRefused(_("この開催回にはすでに申し込んでいます。")) from error
     return enrollment
+
+
+def deciders_for(enrollment: Enrollment) -> list[Person]:
+    """Who is asked to decide on a pending application: its municipality's coordinators other than the
+    applicant (nobody decides on their own), else the secretariat."""
+    coordinators = [p for p in coordinators_of(enrollment.municipality_id) if p.id != enrollment.person_id]
+    return coordinators or [p for p in secretariat_members() if p.id != enrollment.person_id]
 
 
 def _load(enrollment_id: int, locked: TrainingSession | None = None) -> Enrollment:
@@ -417,6 +425,8 @@ def decide(enrollment_id: int, session_id: int, actor: Person, approve: bool, co
         enrollment = _load(enrollment_id, session)
         if not actor.coordinates(enrollment.municipality_id):
             raise EnrollmentRefused(_("他の市町の申込は操作できません。"))
+        if actor.id == enrollment.person_id:
+            raise EnrollmentRefused(_("自分の申込は、ほかの研修担当者か事務局が判断します。"))
         if enrollment.status != EnrollmentStatus.pending:
             raise EnrollmentRefused(_("この申込はすでに処理されています。"))
         problem = decision_problem(session)

@@ -22,21 +22,27 @@ def ranks() -> list[Rank]:
 
 def rank_choices(placeholder: bool = False) -> list[SelectChoice]:
     """Choices for a rank select, highest level first, in the current language; with `placeholder`, first
-    「選んでください」, so that nobody gets the highest rank by not choosing."""
+    「職層を選んでください」, so that nobody gets the highest rank by not choosing."""
     locale = current_locale()
-    first = [SelectChoice("", _("選んでください"))] if placeholder else []
+    first = [SelectChoice("", _("職層を選んでください"))] if placeholder else []
     return first + [SelectChoice(r.id, r.display_name(locale)) for r in ranks()]
 
 
 def coordinators_of(municipality_id: int) -> list[Person]:
-    """The municipality's training coordinators who can sign in (they are asked to decide on applications)."""
+    """The municipality's training coordinators who can sign in."""
+    return _signing_in(Person.municipality_id == municipality_id, Person.is_coordinator.is_(True))
+
+
+def secretariat_members() -> list[Person]:
+    """The secretariat's people who can sign in."""
+    return _signing_in(Person.is_secretariat.is_(True))
+
+
+def _signing_in(*where) -> list[Person]:
     found = db.session.scalars(
-        select(Person).where(
-            Person.municipality_id == municipality_id,
-            Person.is_coordinator.is_(True),
-            Person.is_active_account.is_(True),
-            Person.email_confirmed_at.is_not(None),
-        )
+        select(Person)
+        .where(*where, Person.is_active_account.is_(True), Person.email_confirmed_at.is_not(None))
+        .order_by(Person.id)
     )
     return [person for person in found if person.is_active]
 

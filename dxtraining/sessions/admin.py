@@ -67,7 +67,7 @@ def _session_form(course: Course, session: TrainingSession | None, creating: boo
     form.enrollment_mode.choices = [SelectChoice(m.value, str(label)) for m, label in MODE_LABELS.items()]
     if session and not form.is_submitted():
         form.enrollment_mode.data = session.enrollment_mode.value
-        for name in ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at"):
+        for name in DEADLINES:
             getattr(form, name).data = _local(getattr(session, name))
         for entry, day in zip(form.days, session.days, strict=False):
             start, end = day.starts_at.astimezone(TOKYO), day.ends_at.astimezone(TOKYO)
@@ -102,10 +102,7 @@ def _plan(form, course: Course, session: TrainingSession | None) -> services.Ses
         days=days,
         capacity=capacity,
         quotas=quotas,
-        applications_open_at=_jst(form.applications_open_at.data),
-        applications_close_at=_jst(form.applications_close_at.data),
-        cancellation_deadline=_jst(form.cancellation_deadline.data),
-        release_at=_jst(form.release_at.data),
+        **{name: _typed(getattr(form, name).data, session and getattr(session, name)) for name in DEADLINES},
         venue_name=form.venue_name.data or "",
         venue_address=form.venue_address.data or "",
         venue_room=form.venue_room.data or "",
@@ -114,6 +111,16 @@ def _plan(form, course: Course, session: TrainingSession | None) -> services.Ses
         online_url=form.online_url.data or "",
         enrollment_mode=EnrollmentMode(form.enrollment_mode.data),
     )
+
+
+DEADLINES = ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at")
+
+
+def _typed(value: datetime, stored: datetime | None) -> datetime:
+    """A moment typed to the minute, in Japan time; the stored one when it falls in that minute (the form shows
+    no seconds: sending it back unchanged is not a change)."""
+    typed = _jst(value)
+    return stored if stored is not None and stored.replace(second=0, microsecond=0) == typed else typed
 
 
 def _seats(session: TrainingSession) -> tuple[int, dict[int, int]]:

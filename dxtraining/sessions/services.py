@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import jpholiday
@@ -202,8 +202,9 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
 
 
 def _day_spans(days: list[SessionDay]) -> list[str]:
-    """The days as "start/end" in ISO form, as the audit log keeps them."""
-    return [f"{d.starts_at.isoformat()}/{d.ends_at.isoformat()}" for d in days]
+    """The days as "start/end" in ISO form and UTC (the same moment, whether read or just typed in Japan time),
+    as the audit log keeps them."""
+    return [f"{d.starts_at.astimezone(UTC).isoformat()}/{d.ends_at.astimezone(UTC).isoformat()}" for d in days]
 
 
 def _keep_confirmed_seats(session: TrainingSession, capacity: int) -> None:

@@ -200,10 +200,13 @@ def _section_or_404(section_id: int) -> SurveySection:
     return db.session.get(SurveySection, section_id) or abort(404)
 
 
-def _back_to(section: SurveySection):
-    return redirect(
-        url_for("survey_admin.edit", questionnaire_id=section.questionnaire_id, _anchor=f"section-{section.id}")
-    )
+def _back_to(row: SurveySection | Question):
+    """The builder again, at the section or question just acted on (its heading takes focus)."""
+    if isinstance(row, SurveySection):
+        questionnaire_id, anchor = row.questionnaire_id, f"section-{row.id}"
+    else:
+        questionnaire_id, anchor = row.section.questionnaire_id, f"question-{row.id}"
+    return redirect(url_for("survey_admin.edit", questionnaire_id=questionnaire_id, _anchor=anchor))
 
 
 @bp.post("/sections/<int:section_id>/edit")
@@ -362,9 +365,7 @@ def edit_question(question_id: int):
     form = _question_form(questionnaire, question, submitted=True)
     if _save_question(form, question, questionnaire):
         flash(_("質問を保存しました。"), "success")
-        return redirect(
-            url_for("survey_admin.edit", questionnaire_id=questionnaire.id, _anchor=f"question-{question.id}")
-        )
+        return _back_to(question)
     db.session.rollback()
     return _builder_page(_questionnaire_or_404(questionnaire.id), question_form=form, question_id=question_id)
 
@@ -374,11 +375,7 @@ def edit_question(question_id: int):
 def move_question(question_id: int):
     question = db.session.get(Question, question_id) or abort(404)
     _move(question, list(question.section.questions), "questionnaire.question_moved")
-    return redirect(
-        url_for(
-            "survey_admin.edit", questionnaire_id=question.section.questionnaire_id, _anchor=f"question-{question.id}"
-        )
-    )
+    return _back_to(question)
 
 
 def _move(row: Question | SurveySection, siblings: list, action: str) -> None:
@@ -386,12 +383,17 @@ def _move(row: Question | SurveySection, siblings: list, action: str) -> None:
     form = MoveForm()
     index = siblings.index(row)
     target = index + (-1 if form.direction.data == "up" else 1)
-    if form.validate_on_submit() and 0 <= target < len(siblings):
-        siblings.insert(target, siblings.pop(index))
-        for position, sibling in enumerate(siblings):
-            sibling.position = position
-        record(action, row, before={"position": index}, after={"position": target})
-        db.session.commit()
+    if not form.validate_on_submit():
+        return
+    if not 0 <= target < len(siblings):
+        flash(_("これ以上移動できません。"), "error")
+        return
+    siblings.insert(target, siblings.pop(index))
+    for position, sibling in enumerate(siblings):
+        sibling.position = position
+    record(action, row, before={"position": index + 1}, after={"position": target + 1})  # counted from 1
+    db.session.commit()
+    flash(_("%(n)d番目に移動しました。", n=target + 1), "success")
 
 
 @bp.post("/questions/<int:question_id>/delete")

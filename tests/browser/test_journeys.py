@@ -233,6 +233,31 @@ def test_5_an_attended_participant_answers_and_the_secretariat_sees_the_chart(li
     accessible(page)
 
 
+def test_7_the_secretariat_edits_a_questionnaire_and_stays_where_it_acted(live, page: Page):
+    course = load_course()
+    load_questionnaires(course)
+    session = make_session(course, title="第7回")
+    pre = questionnaire_for(session, SurveyKind.pre)
+    section, question = pre.sections[0], pre.sections[0].questions[0]
+    secretariat = person("越谷市", name="事務局 編集", is_secretariat=True)
+    sign_in(page, live, secretariat.email)
+    page.goto(f"{live}/questionnaires/{pre.id}")
+    accessible(page)
+    disclosure = page.locator(f"#section-{section.id} + .actions + details summary")
+    disclosure.focus()
+    page.keyboard.press("Enter")  # opens the heading's form
+    heading = page.locator(f"#s{section.id}-title")
+    heading.fill("研修前の意識")
+    heading.press("Enter")
+    expect(page.locator(f"#section-{section.id}")).to_be_focused()  # back where it acted...
+    expect(page.locator(f"#section-{section.id}")).to_have_text("研修前の意識")
+    expect(page.locator("[data-announce]")).to_have_text("区分の見出しを保存しました。")  # ...and told so
+    page.locator(f"#question-{question.id}").get_by_role("button", name=re.compile("^下へ")).click()
+    expect(page.locator(f"#question-{question.id}")).to_be_focused()
+    expect(page.locator("[data-announce]")).to_have_text("2番目に移動しました。")
+    accessible(page)
+
+
 def test_6_the_same_journey_in_english(live, page: Page):
     course = load_course()
     session = make_session(course, title="Session 6")
