@@ -143,7 +143,7 @@ def _show_errors(form, errors: dict[str, str]) -> None:
             first = next((f for f in form if f.name.startswith("quota_")), None)
             (first or form.title).errors.append(message)
         else:
-            getattr(form, key, form.title).errors.append(message)
+            (getattr(form, key, None) or form.title).errors.append(message)  # a field this form lacks: by the title
 
 
 def _edit(course: Course, session: TrainingSession | None):
@@ -265,9 +265,9 @@ def agenda(session_id: int):
         except services.ValidationFailed as failed:
             db.session.rollback()
             for key, message in failed.errors.items():
-                {"starts_at": form.start, "ends_at": form.end}.get(key, getattr(form, key, form.title)).errors.append(
-                    message
-                )
+                {"starts_at": form.start, "ends_at": form.end}.get(
+                    key, getattr(form, key, None) or form.title
+                ).errors.append(message)
         else:
             db.session.commit()
             flash(_("時間割に追加しました。"), "success")
