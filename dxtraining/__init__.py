@@ -140,6 +140,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["colon"] = lambda: marks.colon(current_locale())
     app.jinja_env.globals["dash"] = lambda: marks.dash(current_locale())
     app.jinja_env.filters["paren"] = lambda text: marks.paren(text, current_locale())
+    app.jinja_env.filters["ja"] = lambda text: marks.japanese(text, current_locale())
 
     @app.context_processor
     def _globals() -> dict:

@@ -82,3 +82,18 @@ def test_language_switch_refuses_foreign_redirects_and_unknown_languages(anonymo
 
 def test_health_check(anonymous):
     assert anonymous.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_japanese_only_content_is_marked_as_japanese_on_english_pages(client_for, make_person):
+    """Screen readers switch voice for a session's title or a person's name that exists only in Japanese."""
+    from tests.planning_helpers import make_session
+
+    session = make_session(title="令和8年度 第1回")
+    reader = client_for(make_person("草加市", name="草加 一郎"))
+    assert 'lang="ja">令和8年度 第1回<' not in reader.get(f"/sessions/{session.id}").get_data(as_text=True)
+    reader.post("/language", {"language": "en", "next": "/"})
+    page = reader.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert '<h1><span lang="ja">令和8年度 第1回</span>' in page
+    from dxtraining.i18n.marks import japanese
+
+    assert japanese("Session 2", "en") == "Session 2" and japanese("第2回", "ja") == "第2回"  # left alone
