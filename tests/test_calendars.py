@@ -203,6 +203,10 @@ def test_confirmation_and_cancellation_mails_carry_request_and_cancel(app, make_
     [invite], [withdrawal] = events(request), events(cancel)
     assert invite["UID"] == withdrawal["UID"]
     assert withdrawal["SEQUENCE"] > invite["SEQUENCE"]
+    services.apply(person, hybrid.id)  # applying again: the entry comes back only if its SEQUENCE is higher still
+    again = render(db.session.scalars(db.select(Message).order_by(Message.id.desc())).first())
+    [renewed] = events(Calendar.from_ical(again.attachments[0]["content"]))
+    assert again.kind == "enrollment_confirmed" and renewed["SEQUENCE"] > withdrawal["SEQUENCE"]
     assert URL in request.to_ical().decode()  # the confirmed person's invitation has the meeting link
     assert str(invite["ATTENDEE"]) == f"mailto:{person.email}"
     parsed = email.message_from_bytes(bytes(as_email(messages[0], "x <x@localhost>")))

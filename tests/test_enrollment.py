@@ -214,6 +214,16 @@ def test_coordinators_are_asked_to_decide_on_an_application_from_their_own_staff
     assert f"/sessions/{session.id}/manage/112216" in message.body_text and "草加 花子" in message.subject
 
 
+def test_people_awaiting_approval_hear_of_changes_to_the_session_too(municipalities, make_person):
+    session = small_session(municipalities, enrollment_mode=EnrollmentMode.approval)
+    pending = make_person("草加市")
+    services.apply(pending, session.id)
+    locked = db.session.get(TrainingSession, session.id)
+    cancel_session(locked, "講師の急病")
+    db.session.commit()
+    assert messages_to(pending) == ["enrollment_pending", "session_cancelled"]
+
+
 def test_nobody_decides_on_their_own_application(municipalities, make_person):
     session = small_session(municipalities, enrollment_mode=EnrollmentMode.approval)
     lone = make_person("越谷市", coordinator=True)  # the only coordinator of 越谷市

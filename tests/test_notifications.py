@@ -4,6 +4,7 @@ server was down when it was written."""
 from __future__ import annotations
 
 import email
+import re
 import socket
 
 from dxtraining.extensions import db
@@ -90,3 +91,58 @@ def test_every_kind_of_message_has_words_for_the_outbox():
     templates = Path(__file__).resolve().parent.parent / "templates" / "notifications"
     kinds = {p.stem for p in templates.glob("*.txt") if not p.stem.startswith("_")}
     assert kinds == set(KIND_LABELS)
+
+
+def _last_to(person, kind: str) -> Message:
+    message = db.session.scalars(
+        db.select(Message).where(Message.person_id == person.id, Message.kind == kind).order_by(Message.id.desc())
+    ).first()
+    return render(message)
+
+
+def test_the_mail_about_a_change_says_what_the_reader_needs_next(app, make_person, municipalities):
+    """What a reader learns: who cancelled and why, the new format with the meeting link for the confirmed, that
+    nothing needs doing after a cancelled session, and the day in 和暦 written as on the pages."""
+    from dxtraining.courses.models import SessionFormat
+    from dxtraining.enrollment import services
+    from dxtraining.sessions.models import TrainingSession
+    from dxtraining.sessions.services import cancel_session, switch_format
+    from tests.planning_helpers import make_session
+
+    session = make_session(capacity=2, quotas={municipalities["草加市"].id: 2})
+    holder, other = make_person("草加市"), make_person("草加市")
+    coordinator = make_person("草加市", coordinator=True)
+    held = services.apply(holder, session.id)
+    services.apply(other, session.id)
+    services.cancel(held.id, session.id, coordinator, "業務の都合")
+    cancelled = _last_to(holder, "enrollment_cancelled").body_text
+    assert "所属の研修担当者または事務局が、次の研修への申込を取り消しました。" in cancelled
+    assert "理由：業務の都合" in cancelled
+    assert re.search(r"令和\d+年\d+月\d+日（.）\d{1,2}:\d{2}～\d{1,2}:\d{2}", cancelled)  # as the pages write it
+
+    switch_format(
+        db.session.get(TrainingSession, session.id),
+        SessionFormat.online,
+        "台風",
+        coordinator,
+        online_url="https://meet.example.jp/room",
+    )
+    db.session.commit()
+    switched = _last_to(other, "session_format_changed").body_text
+    assert (
+        "https://meet.example.jp/room" in switched and "令和" in switched
+    )  # the link and the day, not only "see the page"
+
+    cancel_session(db.session.get(TrainingSession, session.id), "講師の急病")
+    db.session.commit()
+    assert "申込の取り消しなどの手続きは不要です" in _last_to(other, "session_cancelled").body_text
+
+
+def test_an_invitation_in_english_names_the_municipality_in_english(app, make_person, municipalities):
+    from dxtraining.auth.services import send_invitation
+
+    person = make_person("草加市", locale="en")
+    send_invitation(person)
+    db.session.commit()
+    body = _last_to(person, "invitation").body_text
+    assert "Soka City" in body and "草加市" not in body

@@ -19,7 +19,7 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from ..database import utcnow
 from ..enrollment.models import Enrollment, EnrollmentStatus
 from ..i18n.dates import TOKYO
-from ..i18n.marks import dash
+from ..i18n.marks import colon, dash, paren
 from ..sessions.models import SessionDay, TrainingSession
 
 PRODID = "-//dxtraining//自治体職員のDXに関する意識醸成研修//JA"
@@ -69,7 +69,7 @@ def _description(session: TrainingSession, day: SessionDay, viewer: Viewer) -> s
         lines.append("")
     if session.is_online and viewer.confirmed and session.online_url:
         online = _("オンライン")
-        lines += [f"{online}: {session.online_platform} {session.online_url}", ""]
+        lines += [f"{online}{colon(viewer.locale)}{session.online_platform} {session.online_url}", ""]
     if session.access_notes and session.has_venue:
         lines += [session.access_notes, ""]
     lines.append(url_for("sessions.detail", session_id=session.id, _external=True))
@@ -93,7 +93,7 @@ def _summary(session: TrainingSession, viewer: Viewer) -> str:
         return f"[{label}] {title}"
     if viewer.staff_confirmed is not None:
         count = _("参加確定 %(n)d人", n=viewer.staff_confirmed)
-        return f"{title}（{count}）"
+        return f"{title}{paren(count, viewer.locale)}"
     return title
 
 
@@ -106,11 +106,12 @@ def _location(session: TrainingSession, viewer: Viewer) -> str:
     return " / ".join(parts)
 
 
-def session_events(session: TrainingSession, viewer: Viewer, sequence_bump: int = 0) -> list[Event]:
+def session_events(session: TrainingSession, viewer: Viewer) -> list[Event]:
     """One VEVENT per day of the session, as this viewer may see it."""
     cancelled = session.is_cancelled or viewer.withdrawn
-    # A withdrawn application is a change for its reader: one more than the session's own revision.
-    sequence = session.revision + sequence_bump + (1 if viewer.withdrawn and not session.is_cancelled else 0)
+    # The reader's own changes (withdrawing, applying again, moving up) count as well as the session's: SEQUENCE
+    # only ever grows, or a calendar ignores the newer entry.
+    sequence = session.revision + (viewer.enrollment.revision if viewer.enrollment else 0)
     events = []
     with force_locale(viewer.locale):
         summary, location = _summary(session, viewer), _location(session, viewer)

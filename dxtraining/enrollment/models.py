@@ -59,6 +59,9 @@ class Enrollment(db.Model):
     applied_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     #: when the status last changed
     status_changed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    #: one more with every change the person's calendar entry shows (status, place in line): added to the
+    #: session's revision for the entry's SEQUENCE, which must only grow (withdrawing, then applying again)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
     #: cancelled after the cancellation deadline (only a coordinator or the secretariat can)
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
     #: the reminder the day before was queued (or skipped because the person opted out)

@@ -271,6 +271,7 @@ def _set_status(
     before = enrollment.status
     enrollment.status = status
     enrollment.status_changed_at = utcnow()
+    enrollment.revision = (enrollment.revision or 0) + 1
     if enrollment.id is None:
         db.session.flush()  # one INSERT with the final status; the audit entry needs the id
     record(
@@ -474,7 +475,7 @@ def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "")
         late = now >= session.cancellation_deadline
         enrollment.late_cancellation = late and enrollment.status == EnrollmentStatus.confirmed
         _set_status(enrollment, EnrollmentStatus.cancelled, actor, reason=reason)
-        _tell(enrollment, "enrollment_cancelled")
+        _tell(enrollment, "enrollment_cancelled", by_other=actor.id != enrollment.person_id, reason=reason.strip())
         return promote(session, actor)
 
 
@@ -497,6 +498,7 @@ def move_in_line(enrollment_id: int, session_id: int, actor: Person, offset: int
         for rank, item in enumerate(line):
             item.queue_rank = rank
         enrollment.status_changed_at = utcnow()  # positions changed: calendar feeds must notice
+        enrollment.revision += 1
         record(
             "enrollment.reordered",
             enrollment,

@@ -247,8 +247,8 @@ def retry(message: Message) -> None:
 
 
 def broadcast(session, subject: str, body: str, actor: Person, municipality_id: int | None = None) -> int:
-    """The secretariat's own message to everyone confirmed or waiting for a session, or to one
-    municipality's participants. Returns the number of recipients (caller commits)."""
+    """The secretariat's own message to everyone whose application for a session still stands, or to one
+    municipality's. Returns the number of recipients (caller commits)."""
     from ..audit.services import record
     from ..sessions.services import affected_enrollments
 

@@ -215,7 +215,7 @@ def cancel(session_id: int):
         except services.ValidationFailed as failed:
             form.reason.errors.append(failed.errors["reason"])
         else:
-            flash(_("開催回を中止し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
+            flash(_("開催回を中止し、申込中の方全員に通知しました。"), "success")
             return redirect(url_for("sessions.detail", session_id=session_id))
     return render_template("sessions/cancel.html", session=session, form=form), (422 if form.errors else 200)
 
@@ -356,7 +356,7 @@ def message(session_id: int):
 
     session = services.load_session(session_id) or abort(404)
     form = BroadcastForm()
-    form.audience.choices = [SelectChoice("all", _("参加確定者とキャンセル待ちの全員"))] + [
+    form.audience.choices = [SelectChoice("all", _("申込中の方全員（参加確定・キャンセル待ち・承認待ち）"))] + [
         SelectChoice(m.code, _("%(m)sの参加者のみ", m=m.display_name(current_locale()))) for m in municipalities()
     ]
     if form.validate_on_submit():

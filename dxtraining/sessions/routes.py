@@ -151,7 +151,7 @@ def switch(session_id: int):
             for name, message in failed.errors.items():
                 getattr(form, name, form.reason).errors.append(message)
         else:
-            flash(_("開催形式を変更し、参加確定者とキャンセル待ちの方に通知しました。"), "success")
+            flash(_("開催形式を変更し、申込中の方全員に通知しました。"), "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
     return render_template("sessions/format.html", session=session, form=form, format_labels=FORMAT_LABELS), (
         422 if form.errors else 200

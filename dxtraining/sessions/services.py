@@ -240,18 +240,18 @@ def _schedule_snapshot(session: TrainingSession) -> tuple:
 
 
 def affected_enrollments(session: TrainingSession):
-    """The applications of everyone confirmed or waiting for a session, with their people: they are told of
-    every change."""
+    """The applications still standing for a session (confirmed, waiting, pending approval), with their people:
+    they are told of every change."""
     from sqlalchemy.orm import joinedload
 
-    from ..enrollment.models import Enrollment, EnrollmentStatus
+    from ..enrollment.models import ACTIVE, Enrollment
 
     return list(
         db.session.scalars(
             select(Enrollment)
             .where(
                 Enrollment.session_id == session.id,
-                Enrollment.status.in_([EnrollmentStatus.confirmed, EnrollmentStatus.waiting]),
+                Enrollment.status.in_(ACTIVE),
             )
             .options(joinedload(Enrollment.person))
             .order_by(Enrollment.person_id)
@@ -260,7 +260,7 @@ def affected_enrollments(session: TrainingSession):
 
 
 def tell_everyone(session: TrainingSession, kind: str, **context) -> int:
-    """Queue one message of `kind` to each person confirmed or waiting for the session."""
+    """Queue one message of `kind` to each person whose application for the session still stands."""
     enrollments = affected_enrollments(session)
     for enrollment in enrollments:
         notify(enrollment.person, kind, {"session": session, "enrollment": enrollment, **context})
