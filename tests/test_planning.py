@@ -23,9 +23,11 @@ from dxtraining.sessions.services import (
     check_plan,
     copy_for_next_year,
     criteria_of,
+    save_session,
     switch_format,
     uncovered_modules,
 )
+from tests.conftest import text_of
 from tests.planning_helpers import jst, make_session, plan_for
 
 REPORT_CURRICULUM = [
@@ -137,6 +139,46 @@ def test_a_day_on_a_public_holiday_is_a_warning_not_a_refusal(app):
     )
     warnings = check_plan(plan)
     assert any("建国記念の日" in w for w in warnings)
+
+
+def test_a_session_in_the_past_is_a_warning(app):
+    course = load_course()
+    plan = plan_for(course)
+    assert not any("過去" in w for w in check_plan(plan))
+    day = DayPlan(jst(2026, 10, 1, 13, 30), jst(2026, 10, 1, 16, 30))  # before today (26 November 2026 or later)
+    past = plan_for(
+        course,
+        days=[day],
+        applications_open_at=jst(2026, 9, 1),
+        applications_close_at=jst(2026, 9, 20),
+        cancellation_deadline=jst(2026, 9, 25),
+        release_at=jst(2026, 9, 20),
+    )
+    assert any("開催日が過去の日付です" in w for w in check_plan(past))
+
+
+def test_next_years_copy_suggests_next_years_title_and_warns_of_a_holiday(secretariat):
+    from dxtraining.sessions.services import next_year_title
+
+    assert next_year_title("令和8年度 第2回") == "令和9年度 第2回"
+    assert next_year_title("特別回") == "特別回（次年度）"
+    course = load_course()
+    day = DayPlan(jst(2027, 2, 24, 13, 30), jst(2027, 2, 24, 16, 30))  # a Wednesday; 52 weeks on: 23 Feb 2028
+    session = save_session(
+        course,
+        plan_for(
+            course,
+            days=[day],
+            applications_open_at=jst(2027, 1, 10),
+            applications_close_at=jst(2027, 2, 10),
+            cancellation_deadline=jst(2027, 2, 15),
+            release_at=jst(2027, 2, 10),
+        ),
+    )
+    db.session.commit()
+    assert "令和9年度" not in text_of(secretariat.get(f"/sessions/{session.id}/copy"))  # the title has no year
+    copied = secretariat.post(f"/sessions/{session.id}/copy", {"title": "令和9年度 第1回"}, follow_redirects=True)
+    assert "天皇誕生日" in text_of(copied)
 
 
 def test_an_unqualified_instructor_cannot_be_assigned_without_a_reason(app, make_person):

@@ -191,6 +191,8 @@ def test_agenda_blocks_through_the_page(secretariat, make_person):
     db.session.commit()
     basics = curriculum_tree(course)[0].module
     day = session.days[0]
+    page = text_of(secretariat.get(f"/sessions/{session.id}/agenda"))
+    assert f'<option value="{day.id}">令和' in page  # the day as the pages write it, not 2027-01-25
     start = day.starts_at.astimezone(TOKYO)
     form = {
         "day_id": day.id,
@@ -229,6 +231,21 @@ def test_curriculum_is_edited_and_renumbered_through_the_page(secretariat):
     secretariat.post(f"/curriculum/{government.id}/delete")
     assert db.session.get(CurriculumModule, government.id) is None
     assert [n.label for n in flatten(curriculum_tree(course))][0] == "(1) DXの基礎知識"
+
+
+def test_deleting_a_curriculum_item_asks_first_and_says_what_it_unlinks(secretariat):
+    session = make_session()
+    tree = curriculum_tree(session.course)
+    basics, child = tree[0].module, tree[0].children[0].module
+    day = session.days[0]
+    block = AgendaBlock(day_id=day.id, starts_at=day.starts_at, ends_at=day.ends_at, title="講義", modules=[child])
+    db.session.add(block)
+    db.session.commit()
+    page = text_of(secretariat.get(f"/courses/{session.course_id}/curriculum"))
+    own = page[page.index(f'id="module-{basics.id}"') :]
+    own = own[: own.index("</li>")]
+    assert '<details class="confirm">' in own and "削除を確定する" in own
+    assert "時間割1件" in own  # the item under it is on an agenda
 
 
 def test_a_municipality_limit_set_on_the_course_page_governs_eligibility(secretariat, municipalities, make_person):

@@ -111,6 +111,7 @@ def curriculum(course_id: int):
         "courses/curriculum.html",
         course=course,
         nodes=services.flatten(tree),
+        uses=services.uses_below(tree),
         form=form,
         move=MoveForm(),
         edit_form=ModuleForm(),
@@ -150,7 +151,7 @@ def delete(module_id: int):
     if FlaskForm().validate_on_submit():
         services.remove_module(module)
         db.session.commit()
-        flash(_("項目を削除しました（下位の項目も削除されます）。"), "success")
+        flash(_("項目を削除しました。"), "success")
     return redirect(url_for("course_admin.curriculum", course_id=course_id))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..audit.services import record
 from ..extensions import db
-from .models import Course, CurriculumModule
+from .models import Course, CurriculumModule, case_study_module
 
 # The report's numbering styles by depth: (1) (2) → ① ② → ア イ; deeper levels use a) b).
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -136,6 +136,34 @@ def rename_module(module: CurriculumModule, title: str, description: str, planne
     after = {"title": title, "description": description, "planned_minutes": planned_minutes}
     if before != after:
         record("curriculum.module_changed", module, before=before, after=after)
+
+
+def uses_below(nodes: list[ModuleNode]) -> dict[int, tuple[int, int]]:
+    """For each module: how many agenda blocks and case studies refer to it or to an item under it (what its
+    deletion would unlink), in two queries."""
+    from ..sessions.models import agenda_block_module
+
+    def counted(table, key) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = {}
+        for module_id, other in db.session.execute(select(table.c.module_id, table.c[key])):
+            found.setdefault(module_id, set()).add(other)
+        return found
+
+    blocks, studies = counted(agenda_block_module, "block_id"), counted(case_study_module, "case_study_id")
+    uses: dict[int, tuple[int, int]] = {}
+
+    def walk(node: ModuleNode) -> tuple[set[int], set[int]]:
+        own_blocks, own_studies = set(blocks.get(node.module.id, ())), set(studies.get(node.module.id, ()))
+        for child in node.children:
+            child_blocks, child_studies = walk(child)
+            own_blocks |= child_blocks
+            own_studies |= child_studies
+        uses[node.module.id] = (len(own_blocks), len(own_studies))
+        return own_blocks, own_studies
+
+    for node in nodes:
+        walk(node)
+    return uses
 
 
 def remove_module(module: CurriculumModule) -> None:

@@ -19,7 +19,7 @@ from ..courses.services import curriculum_tree, flatten
 from ..database import locked_transaction, utcnow
 from ..extensions import db
 from ..forms import IntegerField, NumberRange, required
-from ..i18n.dates import TOKYO
+from ..i18n.dates import TOKYO, format_date
 from ..i18n.locale import current_locale
 from ..people.services import municipalities
 from . import services
@@ -222,7 +222,7 @@ def cancel(session_id: int):
 
 def _block_form(session: TrainingSession):
     form = BlockForm()
-    form.day_id.choices = [SelectChoice(d.id, d.starts_at.astimezone(TOKYO).strftime("%Y-%m-%d")) for d in session.days]
+    form.day_id.choices = [SelectChoice(d.id, format_date(d.starts_at, current_locale())) for d in session.days]
     form.modules.choices = [
         SelectChoice(node.module.id, ("　" * node.depth) + node.label)
         for node in flatten(curriculum_tree(session.course))

@@ -22,7 +22,9 @@ from .services import (
     cancel_problem,
     cancelled_problem,
     copy_for_next_year,
+    day_warnings,
     load_session,
+    next_year_title,
     seats_by_municipality,
     switch_format,
 )
@@ -162,10 +164,12 @@ def switch(session_id: int):
 @secretariat_required
 def copy(session_id: int):
     session = _session_or_404(session_id)
-    form = CopyForm(title=_("%(title)s（次年度）", title=session.title))
+    form = CopyForm(title=next_year_title(session.title))
     if form.validate_on_submit():
         new = copy_for_next_year(session, form.title.data)
         db.session.commit()
         flash(_("次年度の開催回を作成しました。日程と申込期間を確認してください。"), "success")
+        for warning in day_warnings([day.starts_at for day in new.days]):  # 52 weeks on may fall on a holiday
+            flash(warning, "warning")
         return redirect(url_for("sessions.detail", session_id=new.id))
     return render_template("sessions/copy.html", session=session, form=form), (422 if form.errors else 200)

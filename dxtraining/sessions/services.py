@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -122,7 +123,12 @@ def check_plan(plan: SessionPlan) -> list[str]:
         errors["venue_name"] = _("集合形式では会場名を入力してください。")
     if errors:
         raise ValidationFailed(errors)
-    return day_warnings([d.starts_at for d in ordered])
+    past = (
+        [_("開催日が過去の日付です。記録のための登録でなければ、日付を確認してください。")]
+        if ordered and ordered[0].starts_at < utcnow()
+        else []
+    )
+    return past + day_warnings([d.starts_at for d in ordered])
 
 
 def day_warnings(starts: list[datetime]) -> list[str]:
@@ -314,6 +320,12 @@ def switch_format(
     )
     tell_everyone(session, "session_format_changed", change=change)
     return change
+
+
+def next_year_title(title: str) -> str:
+    """The title suggested for next year's copy: 令和8年度 第2回 → 令和9年度 第2回; any other title gets （次年度）."""
+    renamed, found = re.subn(r"令和(\d+)年度", lambda m: f"令和{int(m.group(1)) + 1}年度", title, count=1)
+    return renamed if found else _("%(title)s（次年度）", title=title)
 
 
 def copy_for_next_year(session: TrainingSession, title: str) -> TrainingSession:
