@@ -42,13 +42,17 @@ STRIP = [clean_text]
 
 
 class IntegerField(wtforms.IntegerField):
-    """WTForms' IntegerField that refuses absurdly long numbers: NumberRange overflows on them (a 500)."""
+    """WTForms' IntegerField in the app's words, refusing absurdly long numbers too (NumberRange overflows on
+    them: a 500)."""
 
     def process_formdata(self, valuelist):
-        if valuelist and len(str(valuelist[0]).strip()) > 12:
+        try:
+            if valuelist and len(str(valuelist[0]).strip()) > 12:
+                raise ValueError
+            super().process_formdata(valuelist)
+        except ValueError:
             self.data = None
-            raise ValueError(self.gettext("Not a valid integer value."))
-        super().process_formdata(valuelist)
+            raise ValueError(str(_l("整数で入力してください（例：30）。"))) from None
 
 
 class SelectMultipleField(wtforms.SelectMultipleField):

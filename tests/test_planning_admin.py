@@ -44,7 +44,7 @@ def test_secretariat_schedules_a_session_in_japan_time(secretariat, municipaliti
         ({"format": "in_person", "online_url": "not a url"}, "https://"),  # kept for a later switch online
         ({"days-0-date": ""}, "日付・開始・終了をすべて入力してください。"),
         ({"days-0-date": "", "days-0-start": "", "days-0-end": ""}, "開催日を1日以上入力してください。"),
-        ({"capacity": "abc"}, "無効な整数です。"),
+        ({"capacity": "abc"}, "整数で入力してください（例：30）。"),
         ({"days-0-date": "2027-02-30"}, "正しい日付を入力してください"),
     ],
 )
@@ -160,15 +160,19 @@ def test_a_cancelled_session_is_not_edited_or_switched_and_nobody_is_told_of_cha
     assert secretariat.post(f"/sessions/{session.id}/cancel", {"reason": "台風接近のため"}).status_code == 302
     form = session_form(municipalities, venue_name="別の会場")
     form.pop("capacity")
+    day = session.days[0]
+    block = {"day_id": day.id, "start": "13:30", "end": "14:00", "title": "講義", "instructor_id": "0"}
     for url, data in (
         (f"/sessions/{session.id}/edit", form),
         (f"/sessions/{session.id}/format", {"format": "online", "online_url": "https://example.jp/m", "reason": "x"}),
+        (f"/sessions/{session.id}/agenda", block),
     ):
         assert secretariat.get(url).status_code == 302, url
         refused = secretariat.post(url, data, follow_redirects=True)
         assert "この開催回は中止されています" in text_of(refused), url
     db.session.refresh(session)
     assert session.venue_name != "別の会場" and session.format.value == "in_person"
+    assert db.session.scalar(db.select(db.func.count(AgendaBlock.id))) == 0
     kinds = db.session.scalars(db.select(Message.kind)).all()
     assert "session_cancelled" in kinds and "session_changed" not in kinds and "session_format_changed" not in kinds
     page = text_of(secretariat.get(f"/sessions/{session.id}"))

@@ -241,6 +241,9 @@ def _block_form(session: TrainingSession):
 @secretariat_required
 def agenda(session_id: int):
     session = services.load_session(session_id) or abort(404)
+    if problem := services.cancelled_problem(session):
+        flash(problem, "error")
+        return redirect(url_for("sessions.detail", session_id=session.id))
     form = _block_form(session)
     if form.validate_on_submit():
         day = next(d for d in session.days if d.id == form.day_id.data)
@@ -282,7 +285,9 @@ def agenda(session_id: int):
 def delete_block(block_id: int):
     block = db.session.get(AgendaBlock, block_id) or abort(404)
     session_id = block.day.session_id
-    if FlaskForm().validate_on_submit():
+    if problem := services.cancelled_problem(block.day.session):
+        flash(problem, "error")
+    elif FlaskForm().validate_on_submit():
         record("agenda.block_removed", block, before={"title": block.title})
         block.day.session.updated_at = utcnow()
         db.session.delete(block)

@@ -164,7 +164,7 @@ def cancelled_problem(session: TrainingSession) -> str | None:
     """Why the session's plan can no longer change (it was cancelled: nobody is told of changes to it); None
     when it can."""
     if session.is_cancelled:
-        return _("この開催回は中止されています。日程や開催形式は変更できません。")
+        return _("この開催回は中止されています。日程・時間割や開催形式は変更できません。")
     return None
 
 
@@ -433,6 +433,8 @@ class BlockPlan:
 def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
     """Add a timed block to a day: inside the day's hours, overlapping no other block, and taught by an
     instructor who meets every criterion unless a written reason is given. The caller commits."""
+    if problem := cancelled_problem(plan.day.session):
+        raise ValidationFailed({"title": problem})
     errors: dict[str, str] = {}
     day = plan.day
     if plan.ends_at <= plan.starts_at:
@@ -454,7 +456,7 @@ def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
     unmet = unmet_criteria(plan.instructor, course) if plan.instructor else []
     if unmet and not reason:
         errors["instructor_id"] = _(
-            "この講師は選定基準（%(list)s）を満たしていません。割り当てる場合は理由を入力してください。",
+            "この講師は選定基準（%(list)s）を満たすことが確認されていません。割り当てる場合は理由を入力してください。",
             list=_("、").join(c.title for c in unmet),
         )
     if errors:
