@@ -10,6 +10,7 @@ sleep-and-retry busy handler; a writer that waits longer than DB_LOCK_TIMEOUT ge
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import sqlite3
@@ -17,10 +18,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, Table, bindparam, event, insert, literal, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
@@ -267,6 +268,70 @@ def _has_written(session) -> bool:
     return session.in_transaction() and session.connection().info.get(WROTE, False)
 
 
+PENDING = "dxtraining_pending_rows"
+
+
+def insert_row(table: Table, values: dict[str, Any]) -> int | None:
+    """Insert one row (an audit entry, an outbox message) in the current transaction; returns its id.
+
+    Inside a `locked_transaction` the row is written with the block's other such rows just before the block
+    commits instead, returning None: on PostgreSQL they all go in one statement, because every round trip
+    made under a session's lock holds up everyone applying after. They stand or fall with the block all the
+    same; only the block itself cannot read them back."""
+    session = db.session()
+    pending = session.info.get(PENDING)
+    if pending is not None:
+        pending.append((table, values))
+        return None
+    return session.execute(insert(table), values).inserted_primary_key[0]
+
+
+def _write_pending(session) -> None:
+    """The rows `insert_row` kept back: one multi-row INSERT per table (ids follow the order given); on
+    PostgreSQL all of them in one statement (data-modifying WITH clauses); SQLite, in-process, takes them one
+    statement at a time."""
+    groups: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for table, values in session.info.get(PENDING) or ():
+        row = _with_defaults(table, values)
+        groups.setdefault((table, tuple(sorted(row))), []).append(row)
+    session.info[PENDING] = None
+    if len(groups) > 1 and session.get_bind().dialect.name == "postgresql":
+        shape = tuple((table, keys, len(rows)) for (table, keys), rows in groups.items())
+        params = {
+            f"g{g}r{r}_{key}": value
+            for g, rows in enumerate(groups.values())
+            for r, row in enumerate(rows)
+            for key, value in row.items()
+        }
+        session.execute(_together(shape), params)
+        return
+    for (table, _keys), rows in groups.items():
+        session.execute(insert(table), rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _together(shape: tuple[tuple[Table, tuple[str, ...], int], ...]):
+    """One statement inserting so many rows of these tables and columns, its values bound as g<g>r<r>_<column>:
+    built once per shape, so that SQLAlchemy can reuse its compiled form (one holding the values cannot)."""
+    inserts = []
+    for g, (table, keys, count) in enumerate(shape):
+        rows = [{key: bindparam(f"g{g}r{r}_{key}", type_=table.c[key].type) for key in keys} for r in range(count)]
+        # One row as a plain VALUES: SQLAlchemy caches its compiled form (not a multi-row one's).
+        inserts.append(insert(table).values(rows[0] if count == 1 else rows).cte(f"rows_{g}"))
+    return select(literal(1)).add_cte(*inserts)
+
+
+def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """The row with the columns' Python-side defaults filled in, as a one-row INSERT would (a multi-row INSERT
+    inside WITH would leave them out)."""
+    row = dict(values)
+    for column in table.columns:
+        default = column.default
+        if column.key not in row and default is not None and not column.primary_key:
+            row[column.key] = default.arg(None) if default.is_callable else default.arg
+    return row
+
+
 class RowMissing(LookupError):
     """The row a locked_transaction was to lock does not exist (shown as 404 Not Found)."""
 
@@ -302,6 +367,7 @@ def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> 
         if id(row) not in keep:
             session.expire(row)
     locking = current_app.config.get("LOCKING_ENABLED", True)
+    session().info[PENDING] = []  # audit entries and messages: written together at the end (insert_row)
     try:
         if locking and sqlite:
             session.connection(execution_options={IMMEDIATE: True})
@@ -311,10 +377,13 @@ def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> 
         if row is None:
             raise RowMissing(f"{model.__name__} {ident}")
         yield row
+        _write_pending(session())
         _commit_keeping_values(session())
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session().info[PENDING] = None
 
 
 def _commit_keeping_values(session) -> None:

@@ -279,6 +279,48 @@ def test_the_block_reads_what_others_committed_since_the_request_first_read(data
         db.engine.dispose()
 
 
+def test_audit_entries_and_messages_of_a_locked_block_are_written_together_as_it_commits(app, make_person):
+    """Every round trip under a session's lock holds up everyone applying after: the block's audit entries and
+    messages go in one statement on PostgreSQL (two in-process ones on SQLite), with their defaults, and
+    stand or fall with the block."""
+    from dxtraining.audit.models import AuditEntry
+    from dxtraining.audit.services import record
+    from dxtraining.notifications.models import Message, MessageStatus
+    from dxtraining.notifications.services import notify
+
+    session = make_session()
+    person = make_person("草加市")
+    db.session.commit()
+    assert isinstance(notify(person, "password_reset", {"link": "x"}), int)  # outside a block: written at once
+    db.session.commit()
+    logged = db.session.scalar(select(func.count(AuditEntry.id)))  # the session's creation
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with pytest.raises(ZeroDivisionError), locked_transaction(TrainingSession, session.id):
+        record("session.updated", session, after={"title": "x"})
+        notify(person, "session_changed", {"session": session})
+        raise ZeroDivisionError("a rule failed")
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == logged  # fell with the block
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with locked_transaction(TrainingSession, session.id) as locked:
+            record("session.updated", locked, after={"title": "y"})
+            assert notify(person, "session_changed", {"session": locked}) is None  # kept for the end
+            record("session.updated", locked, after={"title": "z"})
+            assert statements[-1].lstrip().startswith("SELECT")  # nothing written yet
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    writes = [s for s in statements if "INSERT" in s]
+    assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 2)
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()[logged:]
+    assert [e.after["title"] for e in entries] == ["y", "z"] and all(e.at is not None for e in entries)
+    message = db.session.scalar(select(Message).where(Message.kind == "session_changed"))
+    assert message.status == MessageStatus.queued and message.next_attempt_at is not None
+
+
 def test_writers_still_take_turns_when_the_queue_file_cannot_be_opened(tmp_path):
     """The lock file is an optimisation: if another OS user owns it, SQLite's own lock serialises writers."""
     (tmp_path / "other.sqlite-writer").mkdir()  # cannot be opened as a file

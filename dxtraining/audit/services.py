@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import insert
 
+from ..database import insert_row
 from ..extensions import db
 from .models import AuditEntry
 
@@ -32,14 +32,14 @@ def record(
     municipality_id: int | None = None,
     actor: Any = None,
 ) -> None:
-    """Write an audit entry for `subject` (a model instance) in the current transaction: one INSERT, so it
-    stands or falls with the change. The actor defaults to the signed-in person."""
+    """Write an audit entry for `subject` (a model instance) in the current transaction (database.insert_row),
+    so it stands or falls with the change. The actor defaults to the signed-in person."""
     if actor is None and current_user and getattr(current_user, "is_authenticated", False):
         actor = current_user
     if getattr(subject, "id", 0) is None and subject in db.session:
         db.session.flush()  # a new row: the entry needs its id
-    db.session.execute(
-        insert(AuditEntry.__table__),
+    insert_row(
+        AuditEntry.__table__,
         {
             "action": action,
             "subject_type": getattr(subject, "__tablename__", type(subject).__name__.lower()),

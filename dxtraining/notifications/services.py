@@ -19,9 +19,9 @@ from typing import Any
 from flask import current_app, render_template_string
 from flask_babel import force_locale
 from markupsafe import escape
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
-from ..database import IMMEDIATE, locked_transaction, utcnow
+from ..database import IMMEDIATE, insert_row, locked_transaction, utcnow
 from ..extensions import db
 from ..people.models import Person
 from .models import Message, MessageStatus
@@ -100,10 +100,11 @@ def notify(
     locale: str | None = None,
     attachments: list[dict[str, Any]] | None = None,
 ) -> int | None:
-    """Queue the email `kind` for a person (or a bare address) in the current transaction: one INSERT.
+    """Queue the email `kind` for a person (or a bare address) in the current transaction (database.insert_row).
 
     Nothing is sent here: if the surrounding change rolls back, the message disappears with it.
-    Returns the message's id, or None when the person has turned this optional kind of message off.
+    Returns the message's id; None when the person has turned this optional kind of message off, or inside a
+    locked_transaction (written as the block commits).
     """
     if isinstance(recipient, Person) and kind in OPTIONAL and not getattr(recipient, OPTIONAL[kind]):
         return None
@@ -113,8 +114,8 @@ def notify(
         person_id, address, locale = recipient.id, recipient.email, locale or recipient.locale
     else:
         person_id, address, locale = None, recipient, locale or "ja"
-    result = db.session.execute(
-        insert(Message.__table__),
+    return insert_row(
+        Message.__table__,
         {
             "person_id": person_id,
             "to_address": address,
@@ -124,7 +125,6 @@ def notify(
             "attachments": attachments or [],
         },
     )
-    return result.inserted_primary_key[0]
 
 
 def as_email(message: Message, sender: str) -> EmailMessage:
