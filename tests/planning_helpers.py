@@ -38,6 +38,19 @@ def plan_for(course, days=None, **overrides) -> SessionPlan:
     return SessionPlan(**values)
 
 
+def plan_on(course, year: int, month: int, day: int) -> SessionPlan:
+    """A valid plan for an afternoon on that day (Japan time), applications open from six weeks before."""
+    start = jst(year, month, day, 13, 30)
+    return plan_for(
+        course,
+        days=[DayPlan(start, start + timedelta(hours=3))],
+        applications_open_at=start - timedelta(days=42),
+        applications_close_at=start - timedelta(days=14),
+        cancellation_deadline=start - timedelta(days=9),
+        release_at=start - timedelta(days=14),
+    )
+
+
 def make_session(course=None, **overrides):
     from dxtraining.extensions import db
 

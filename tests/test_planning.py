@@ -16,7 +16,6 @@ from dxtraining.notifications.models import Message
 from dxtraining.sessions.models import FormatChange, Instructor
 from dxtraining.sessions.services import (
     BlockPlan,
-    DayPlan,
     ValidationFailed,
     add_block,
     assess,
@@ -28,7 +27,7 @@ from dxtraining.sessions.services import (
     uncovered_modules,
 )
 from tests.conftest import text_of
-from tests.planning_helpers import jst, make_session, plan_for
+from tests.planning_helpers import make_session, plan_for, plan_on
 
 REPORT_CURRICULUM = [
     "(1) DXの基礎知識",
@@ -127,33 +126,14 @@ def test_people_who_apply_at_the_last_moment_can_still_withdraw(app):
 
 
 def test_a_day_on_a_public_holiday_is_a_warning_not_a_refusal(app):
-    course = load_course()
-    day = DayPlan(jst(2027, 2, 11, 13, 30), jst(2027, 2, 11, 16, 30))  # 建国記念の日
-    plan = plan_for(
-        course,
-        days=[day],
-        applications_open_at=jst(2027, 1, 1),
-        applications_close_at=jst(2027, 2, 1),
-        cancellation_deadline=jst(2027, 2, 5),
-        release_at=jst(2027, 2, 1),
-    )
-    warnings = check_plan(plan)
+    warnings = check_plan(plan_on(load_course(), 2027, 2, 11))  # 建国記念の日
     assert any("建国記念の日" in w for w in warnings)
 
 
 def test_a_session_in_the_past_is_a_warning(app):
     course = load_course()
-    plan = plan_for(course)
-    assert not any("過去" in w for w in check_plan(plan))
-    day = DayPlan(jst(2026, 10, 1, 13, 30), jst(2026, 10, 1, 16, 30))  # before today (26 November 2026 or later)
-    past = plan_for(
-        course,
-        days=[day],
-        applications_open_at=jst(2026, 9, 1),
-        applications_close_at=jst(2026, 9, 20),
-        cancellation_deadline=jst(2026, 9, 25),
-        release_at=jst(2026, 9, 20),
-    )
+    assert not any("過去" in w for w in check_plan(plan_for(course)))
+    past = plan_on(course, 2026, 10, 1)  # before today (26 November 2026 or later)
     assert any("開催日が過去の日付です" in w for w in check_plan(past))
 
 
@@ -163,18 +143,7 @@ def test_next_years_copy_suggests_next_years_title_and_warns_of_a_holiday(secret
     assert next_year_title("令和8年度 第2回") == "令和9年度 第2回"
     assert next_year_title("特別回") == "特別回（次年度）"
     course = load_course()
-    day = DayPlan(jst(2027, 2, 24, 13, 30), jst(2027, 2, 24, 16, 30))  # a Wednesday; 52 weeks on: 23 Feb 2028
-    session = save_session(
-        course,
-        plan_for(
-            course,
-            days=[day],
-            applications_open_at=jst(2027, 1, 10),
-            applications_close_at=jst(2027, 2, 10),
-            cancellation_deadline=jst(2027, 2, 15),
-            release_at=jst(2027, 2, 10),
-        ),
-    )
+    session = save_session(course, plan_on(course, 2027, 2, 24))  # a Wednesday; 52 weeks on: 23 Feb 2028 (天皇誕生日)
     db.session.commit()
     assert "令和9年度" not in text_of(secretariat.get(f"/sessions/{session.id}/copy"))  # the title has no year
     copied = secretariat.post(f"/sessions/{session.id}/copy", {"title": "令和9年度 第1回"}, follow_redirects=True)
