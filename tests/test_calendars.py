@@ -246,3 +246,35 @@ def test_every_calendar_file_parses_in_ical_js(app, client_for, make_person, hyb
         event = entry["events"][0]
         assert event["tzid"] == "Asia/Tokyo"
         assert event["startUtc"].startswith(start[:16]), (event, start)
+
+
+def test_only_someone_who_held_a_seat_gets_a_calendar_cancellation(app, make_person, hybrid):
+    """Waiting or pending people never got an entry (only a seat brings one): nothing to remove for them."""
+    from dxtraining.sessions.models import TrainingSession
+
+    seated, waiting, withdrawing = make_person("草加市"), make_person("草加市"), make_person("草加市")
+    for person in (seated, waiting, withdrawing):
+        services.apply(person, hybrid.id)  # one seat: the other two wait
+    services.cancel(services.enrollment_of(withdrawing, hybrid.id).id, hybrid.id, withdrawing)
+    cancel_session(db.session.get(TrainingSession, hybrid.id), "台風")
+    db.session.commit()
+
+    def invitation(person, kind):
+        message = db.session.scalar(db.select(Message).where(Message.person_id == person.id, Message.kind == kind))
+        return render(message).attachments
+
+    assert invitation(withdrawing, "enrollment_cancelled") == []
+    assert invitation(waiting, "session_cancelled") == []
+    [cancel] = invitation(seated, "session_cancelled")
+    assert cancel["params"]["method"] == "CANCEL"
+
+
+def test_a_cancellation_mail_written_after_applying_again_still_cancels(app, make_person, hybrid):
+    person = make_person("草加市")
+    held = services.apply(person, hybrid.id)
+    services.cancel(held.id, hybrid.id, person)
+    services.apply(person, hybrid.id)  # before the sender has written the cancellation
+    message = db.session.scalar(db.select(Message).where(Message.kind == "enrollment_cancelled"))
+    [attachment] = render(message).attachments
+    [event] = events(Calendar.from_ical(attachment["content"]))
+    assert attachment["params"]["method"] == "CANCEL" and event["STATUS"] == "CANCELLED"

@@ -26,7 +26,11 @@ def invitation_for(kind: str, context: dict[str, Any], person: Person | None, lo
         return None
     enrollment = context.get("enrollment") or enrollment_of(person, session.id)
     if kind in REQUEST_KINDS and (enrollment is None or enrollment.status != EnrollmentStatus.confirmed):
-        return None  # only people holding a seat get an entry in their calendar
+        return None  # only people holding a seat get an entry in their calendar...
+    if kind == "session_cancelled" and (enrollment is None or enrollment.status != EnrollmentStatus.confirmed):
+        return None  # ...so only they have one to remove
+    if kind == "enrollment_cancelled" and not context.get("held_seat", True):
+        return None
     method = "REQUEST" if kind in REQUEST_KINDS else "CANCEL"
     viewer = Viewer(
         locale=locale, enrollment=enrollment, waiting_position=waiting_position(enrollment) if enrollment else None
@@ -34,6 +38,8 @@ def invitation_for(kind: str, context: dict[str, Any], person: Person | None, lo
     events = session_events(session, viewer)
     organizer = vCalAddress("mailto:" + current_app.config["MAIL_SENDER"].rsplit("<", 1)[-1].rstrip(">").strip())
     for event in events:
+        if method == "CANCEL":  # whatever the application's status when the mail is written (re-applied since?)
+            event["STATUS"] = "CANCELLED"
         event.add("organizer", organizer)
         event.add("attendee", vCalAddress(f"mailto:{person.email}"), parameters={"ROLE": "REQ-PARTICIPANT"})
     return {

@@ -472,10 +472,16 @@ def cancel(enrollment_id: int, session_id: int, actor: Person, reason: str = "")
         problem = withdraw_problem(enrollment, actor, now)
         if problem:
             raise EnrollmentRefused(problem)
-        late = now >= session.cancellation_deadline
-        enrollment.late_cancellation = late and enrollment.status == EnrollmentStatus.confirmed
+        held_seat = enrollment.status == EnrollmentStatus.confirmed  # and so an entry in their calendar
+        enrollment.late_cancellation = held_seat and now >= session.cancellation_deadline
         _set_status(enrollment, EnrollmentStatus.cancelled, actor, reason=reason)
-        _tell(enrollment, "enrollment_cancelled", by_other=actor.id != enrollment.person_id, reason=reason.strip())
+        _tell(
+            enrollment,
+            "enrollment_cancelled",
+            by_other=actor.id != enrollment.person_id,
+            reason=reason.strip(),
+            held_seat=held_seat,
+        )
         return promote(session, actor)
 
 
