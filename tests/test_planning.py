@@ -212,11 +212,21 @@ def test_overlapping_blocks_and_blocks_outside_the_day_are_refused(app):
 def test_course_shows_which_modules_no_session_covers(app):
     session = make_session()
     course, day = session.course, session.days[0]
-    basics = curriculum_tree(course)[0].module
-    assert basics.id in uncovered_modules(course)
-    add_block(BlockPlan(day, day.starts_at, day.starts_at + timedelta(hours=1), "講義", [basics]), course)
+    tree = curriculum_tree(course)
+    basics, government = tree[0], tree[1]
+    below_basics = [n.module.id for n in flatten(basics.children)]
+    assert basics.module.id in uncovered_modules(course)
+    add_block(BlockPlan(day, day.starts_at, day.starts_at + timedelta(hours=1), "講義", [basics.module]), course)
+    # every item of (2) one by one: (2) itself is then covered too
+    leaves = [n.module for n in flatten(government.children) if not n.children]
+    add_block(
+        BlockPlan(day, day.starts_at + timedelta(hours=1), day.starts_at + timedelta(hours=2), "演習", leaves), course
+    )
     db.session.commit()
-    assert basics.id not in uncovered_modules(course)
+    uncovered = uncovered_modules(course)
+    assert basics.module.id not in uncovered and not set(below_basics) & uncovered  # the items under it with it
+    assert government.module.id not in uncovered
+    assert tree[2].module.id in uncovered  # (3) is on no agenda
 
 
 def enroll(session, person, status):

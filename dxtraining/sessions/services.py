@@ -486,7 +486,8 @@ def add_block(plan: BlockPlan, course: Course) -> AgendaBlock:
 
 
 def uncovered_modules(course: Course) -> set[int]:
-    """Ids of the course's leaf-or-branch modules no session's agenda covers yet."""
+    """Ids of the course's modules no session's agenda covers yet. A module is covered when an agenda block
+    names it or an item above it, or when it has items under it and every one of them is covered."""
     from .models import agenda_block_module
 
     covered = set(
@@ -498,8 +499,28 @@ def uncovered_modules(course: Course) -> set[int]:
             .where(TrainingSession.course_id == course.id, TrainingSession.cancelled_at.is_(None))
         )
     )
-    all_ids = set(db.session.scalars(select(CurriculumModule.id).where(CurriculumModule.course_id == course.id)))
-    return all_ids - covered
+    parents = dict(
+        db.session.execute(
+            select(CurriculumModule.id, CurriculumModule.parent_id).where(CurriculumModule.course_id == course.id)
+        ).all()
+    )
+    children: dict[int, list[int]] = {}
+    for module_id, parent_id in parents.items():
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(module_id)
+
+    def from_above(module_id: int | None) -> bool:
+        while module_id is not None:
+            if module_id in covered:
+                return True
+            module_id = parents.get(module_id)
+        return False
+
+    def is_covered(module_id: int) -> bool:
+        below = children.get(module_id, [])
+        return from_above(module_id) or (bool(below) and all(is_covered(child) for child in below))
+
+    return {module_id for module_id in parents if not is_covered(module_id)}
 
 
 def load_session(session_id: int) -> TrainingSession | None:
