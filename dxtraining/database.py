@@ -355,8 +355,8 @@ def locked_transaction(model: type[M], ident: int, *, unchanged: tuple = ()) -> 
     committed when it starts.
     """
     session = db.session
-    # Unsaved ORM changes would be committed without the lock. (record() and notify() write at once: call them
-    # inside the block, so that they stand or fall with its decision.)
+    # Unsaved ORM changes would be committed without the lock. (Call record() and notify() inside the block, so
+    # that they stand or fall with its decision: insert_row writes them as the block commits.)
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("locked_transaction must start with no unsaved changes in the session")
     sqlite = session.get_bind().dialect.name == "sqlite"

@@ -39,12 +39,9 @@ def secretariat_members() -> list[Person]:
 
 
 def _signing_in(*where) -> list[Person]:
-    found = db.session.scalars(
-        select(Person)
-        .where(*where, Person.is_active_account.is_(True), Person.email_confirmed_at.is_not(None))
-        .order_by(Person.id)
-    )
-    return [person for person in found if person.is_active]
+    return [
+        person for person in db.session.scalars(select(Person).where(*where).order_by(Person.id)) if person.is_active
+    ]
 
 
 def get_rank(rank_id: int | None) -> Rank | None:

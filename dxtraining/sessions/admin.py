@@ -67,7 +67,7 @@ def _session_form(course: Course, session: TrainingSession | None, creating: boo
     form.enrollment_mode.choices = [SelectChoice(m.value, str(label)) for m, label in MODE_LABELS.items()]
     if session and not form.is_submitted():
         form.enrollment_mode.data = session.enrollment_mode.value
-        for name in DEADLINES:
+        for name in services.DEADLINES:
             getattr(form, name).data = _local(getattr(session, name))
         for entry, day in zip(form.days, session.days, strict=False):
             start, end = day.starts_at.astimezone(TOKYO), day.ends_at.astimezone(TOKYO)
@@ -102,7 +102,7 @@ def _plan(form, course: Course, session: TrainingSession | None) -> services.Ses
         days=days,
         capacity=capacity,
         quotas=quotas,
-        **{name: _typed(getattr(form, name).data, session and getattr(session, name)) for name in DEADLINES},
+        **{name: _typed(getattr(form, name).data, session and getattr(session, name)) for name in services.DEADLINES},
         venue_name=form.venue_name.data or "",
         venue_address=form.venue_address.data or "",
         venue_room=form.venue_room.data or "",
@@ -111,9 +111,6 @@ def _plan(form, course: Course, session: TrainingSession | None) -> services.Ses
         online_url=form.online_url.data or "",
         enrollment_mode=EnrollmentMode(form.enrollment_mode.data),
     )
-
-
-DEADLINES = ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at")
 
 
 def _typed(value: datetime, stored: datetime | None) -> datetime:

@@ -156,7 +156,8 @@ _PLACE_AND_SEATS = (
     "capacity",
     "enrollment_mode",
 )
-_DEADLINES = ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at")
+# A session's moments besides its days (the edit form shows them to the minute).
+DEADLINES = ("applications_open_at", "applications_close_at", "cancellation_deadline", "release_at")
 _SCHEDULE_FIELDS = ("format", "venue_name", "venue_address", "venue_room", "online_platform", "online_url")
 
 
@@ -182,7 +183,7 @@ def save_session(course: Course, plan: SessionPlan, session: TrainingSession | N
         db.session.add(session)
     before_schedule = None if creating else _schedule_snapshot(session)
     before_days = [] if creating else _day_spans(session.days)
-    before, after = changes(session, {name: getattr(plan, name) for name in ("title", *_PLACE_AND_SEATS, *_DEADLINES)})
+    before, after = changes(session, {name: getattr(plan, name) for name in ("title", *_PLACE_AND_SEATS, *DEADLINES)})
     session.days = (
         [SessionDay(starts_at=d.starts_at, ends_at=d.ends_at) for d in plan.days]
         if creating
@@ -337,7 +338,7 @@ def copy_for_next_year(session: TrainingSession, title: str) -> TrainingSession:
         title=title,
         revision=0,
         **{name: getattr(session, name) for name in _PLACE_AND_SEATS},
-        **{name: getattr(session, name) + shift for name in _DEADLINES},
+        **{name: getattr(session, name) + shift for name in DEADLINES},
     )
     for day in session.days:
         new_day = SessionDay(starts_at=day.starts_at + shift, ends_at=day.ends_at + shift)
